@@ -1,0 +1,121 @@
+"""The one exception tree of Noosphere.
+
+Every error a user can cause or meet is a :class:`NoosphereError` subclass whose message says
+what was wrong and, where there is one, what to do about it. The CLI prints ``str(error)`` and
+exits non-zero; a traceback is shown only with ``NOOS_DEBUG=1``.
+"""
+
+from __future__ import annotations
+
+
+class NoosphereError(Exception):
+    """Root of every error Noosphere raises on purpose.
+
+    ``message`` says what went wrong; ``hint`` (optional) says what to do next.
+    """
+
+    exit_code: int = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        self.message = message
+        self.hint = hint
+        super().__init__(message if hint is None else f"{message} ({hint})")
+
+    @property
+    def user_message(self) -> str:
+        """One line for the user: the message and the hint."""
+        return str(self)
+
+
+class ConfigError(NoosphereError):
+    """A configuration value is missing, malformed or contradictory."""
+
+
+class InputError(NoosphereError):
+    """An argument given by the user is malformed (bad address, amount, file...)."""
+
+
+# --- wallets -----------------------------------------------------------------------------------
+class WalletError(NoosphereError):
+    """A wallet or keystore problem."""
+
+
+class WalletNotFoundError(WalletError):
+    """The named wallet or hotkey does not exist."""
+
+
+class WalletExistsError(WalletError):
+    """A wallet or hotkey of that name already exists."""
+
+
+class WrongPasswordError(WalletError):
+    """The password does not decrypt the keystore."""
+
+
+class KeystoreCorruptError(WalletError):
+    """The keystore file is unreadable, truncated or not a Web3 Secret Storage v3 file."""
+
+
+# --- chain -------------------------------------------------------------------------------------
+class ChainError(NoosphereError):
+    """A problem talking to or transacting on an EVM chain."""
+
+
+class RpcUnreachableError(ChainError):
+    """The JSON-RPC endpoint does not answer."""
+
+
+class TransientRpcError(ChainError):
+    """An RPC call failed in a way that may succeed when retried."""
+
+
+class ChainMismatchError(ChainError):
+    """The connected chain is not the one a manifest or key expects."""
+
+
+class TransactionRevertedError(ChainError):
+    """A transaction or call reverted; ``reason`` is the contract's revert string."""
+
+    def __init__(self, reason: str, *, tx_hash: str | None = None, hint: str | None = None):
+        self.reason = reason
+        self.tx_hash = tx_hash
+        where = f" (tx {tx_hash})" if tx_hash else ""
+        super().__init__(f"transaction reverted: {reason}{where}", hint=hint)
+
+
+class InsufficientFundsError(ChainError):
+    """The sender cannot pay for value plus gas."""
+
+
+class TransactionTimeoutError(ChainError):
+    """A transaction was sent but no receipt arrived in time."""
+
+
+class ManifestError(ChainError):
+    """The deployment manifest is missing, malformed or does not match the chain."""
+
+
+class DevnetError(NoosphereError):
+    """The local devnet (anvil) cannot be started, stopped or found."""
+
+
+# --- content store -----------------------------------------------------------------------------
+class StoreError(NoosphereError):
+    """A content-store problem."""
+
+
+class InvalidCidError(StoreError):
+    """A string is not a valid CID, or uses an unsupported codec or hash."""
+
+
+class BlockNotFoundError(StoreError):
+    """No block with this CID is in the store or on any gateway."""
+
+
+class IntegrityError(StoreError):
+    """Content does not hash to the CID it was fetched or stored under (tampered or corrupt)."""
+
+
+# --- consensus ---------------------------------------------------------------------------------
+class ConsensusError(NoosphereError):
+    """Inputs to a consensus computation are inconsistent."""
