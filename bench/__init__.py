@@ -1,0 +1,1 @@
+"""Noosphere benchmarks: ``python -m bench`` (``make bench``) runs every ``bench/bench_*.py``."""
