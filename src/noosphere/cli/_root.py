@@ -25,13 +25,13 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     rpc: str | None = typer.Option(
-        None, "--rpc", envvar="NOOS_RPC_URL", help="JSON-RPC URL of the chain [env: NOOS_RPC_URL]"
+        None, "--rpc", help="JSON-RPC URL of the chain [env: NOOS_RPC_URL]"
     ),
     wallet: str | None = typer.Option(
-        None, "--wallet", "-w", envvar="NOOS_WALLET", help="wallet to use [env: NOOS_WALLET]"
+        None, "--wallet", "-w", help="wallet to use [env: NOOS_WALLET]"
     ),
     hotkey: str | None = typer.Option(
-        None, "--hotkey", envvar="NOOS_HOTKEY", help="hotkey of the wallet [env: NOOS_HOTKEY]"
+        None, "--hotkey", help="hotkey of the wallet [env: NOOS_HOTKEY]"
     ),
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="print the version and exit"
@@ -60,6 +60,10 @@ def _register() -> None:
                 raise
             continue
         app.add_typer(module.app, name=name)
+    importlib.import_module("noosphere.cli.wallet_chain")  # adds balance/transfer/delegate
+    from noosphere.cli.deploy import deploy
+
+    app.command("deploy")(deploy)
 
 
 _register()

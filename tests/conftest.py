@@ -1,0 +1,83 @@
+"""Shared fixtures: one anvil per test session (per xdist worker), the protocol deployed on it,
+and an EVM snapshot/revert around every test that uses the chain."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from noosphere.chain.accounts import dev_account
+from noosphere.chain.client import Chain
+from noosphere.chain.deploy import deploy_protocol
+from noosphere.chain.devnet import anvil_command, find_anvil, free_port
+from noosphere.chain.manifest import Manifest
+from noosphere.chain.protocol import Protocol
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Anvil:
+    """A running anvil test process."""
+
+    url: str
+    port: int
+    process: subprocess.Popen[bytes]
+
+
+@pytest.fixture(scope="session")
+def anvil() -> Iterator[Anvil]:
+    """An anvil on a free port for the whole session (each xdist worker gets its own)."""
+    binary = find_anvil(os.environ.get("NOOS_ANVIL_PATH", ""))
+    if binary is None:
+        pytest.fail("anvil not found: run `make setup` (installs it into .tools/bin)")
+    port = free_port()
+    process = subprocess.Popen(
+        anvil_command(binary, port, None), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        with contextlib.suppress(Exception):
+            Chain.connect(url, retries=0)
+            break
+        if time.monotonic() > deadline or process.poll() is not None:
+            process.kill()
+            pytest.fail(f"anvil did not start on port {port}")
+        time.sleep(0.05)
+    yield Anvil(url, port, process)
+    process.terminate()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(5)
+
+
+@pytest.fixture(scope="session")
+def deployed_home(anvil: Anvil, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Manifest]:
+    """A data dir whose manifest records the protocol deployed once on the session's anvil."""
+    home = tmp_path_factory.mktemp("noos-home")
+    chain = Chain.connect(anvil.url)
+    manifest = deploy_protocol(chain, dev_account(0), home)
+    return home, manifest
+
+
+@pytest.fixture
+def chain(anvil: Anvil, deployed_home: tuple[Path, Manifest]) -> Iterator[Chain]:
+    """A fresh Chain client; the chain is reverted to its state before the test afterwards."""
+    client = Chain.connect(anvil.url, tx_timeout=30)
+    snapshot = client.snapshot()
+    yield client
+    client.revert_to(snapshot)
+
+
+@pytest.fixture
+def protocol(chain: Chain, deployed_home: tuple[Path, Manifest], tmp_path: Path) -> Protocol:
+    """The deployed protocol on the session's anvil, with a per-test data dir for the index."""
+    home, manifest = deployed_home
+    return Protocol(chain, manifest, tmp_path)
