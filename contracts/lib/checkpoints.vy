@@ -146,7 +146,7 @@ def _upper_lookup_recent(account: address, key: uint48) -> uint256:
             break
         # Both bounds are below 2**49, so the sum cannot overflow.
         mid: uint256 = unsafe_add(low, high) >> 1
-        if self._key_at(account, mid) >= target:
+        if self._key_at(account, mid) > target:
             high = mid
         else:
             low = unsafe_add(mid, 1)

@@ -13,6 +13,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from eth_abi import encode
 from web3 import Web3
 
 DEV_FUNDING = 10_000 * 10**18
@@ -38,15 +39,31 @@ def serve(host: str, port: int, fund: list[str]) -> None:
     """Serve an embedded chain as JSON-RPC over HTTP until interrupted."""
     w3 = embedded_web3(fund)
     lock = threading.Lock()
+    # web3's eth-tester middleware turns JSON-RPC params into eth-tester calls and results
+    # back into JSON-RPC field names; _to_wire then encodes quantities and data as hex.
+    request_fn = w3.provider.request_func(w3, w3.middleware_onion)  # type: ignore[attr-defined]
 
     def handle(request: dict[str, Any]) -> dict[str, Any]:
         with lock:
-            response = dict(
-                w3.provider.make_request(request["method"], request.get("params", []))  # type: ignore[arg-type]
-            )
-        response["id"] = request.get("id")
-        response["jsonrpc"] = "2.0"
-        return json.loads(Web3.to_json(response))  # type: ignore[arg-type]
+            try:
+                response = dict(request_fn(request["method"], request.get("params", [])))
+            except Exception as exc:  # the error goes back to the client, as a node does
+                message = str(exc.args[0]) if exc.args else type(exc).__name__
+                data = getattr(exc, "data", None)
+                error: dict[str, Any] = {"code": -32000, "message": message}
+                if message.startswith("execution reverted"):
+                    code, reason = 3, message.removeprefix("execution reverted").lstrip(": ")
+                    error = {"code": code, "message": message,
+                             "data": "0x08c379a0" + encode(["string"], [reason]).hex()}
+                elif data is not None:
+                    error["data"] = data
+                response = {"error": error}
+        wire = _to_wire({k: v for k, v in response.items() if k != "error"})
+        if "error" in response:
+            wire["error"] = dict(response["error"])  # codes stay integers
+        wire["id"] = request.get("id")
+        wire["jsonrpc"] = "2.0"
+        return wire
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
@@ -63,6 +80,20 @@ def serve(host: str, port: int, fund: list[str]) -> None:
             return
 
     ThreadingHTTPServer((host, port), Handler).serve_forever()
+
+
+def _to_wire(value: Any) -> Any:
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return hex(value)
+    if isinstance(value, bytes | bytearray):
+        return "0x" + bytes(value).hex()
+    if isinstance(value, dict) or hasattr(value, "items"):
+        return {k: (v if k in ("id", "jsonrpc") else _to_wire(v)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_to_wire(v) for v in value]
+    return value
 
 
 def main() -> None:

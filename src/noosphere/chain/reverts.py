@@ -39,6 +39,8 @@ def decode_revert_data(data: bytes | str | None) -> str:
 def reason_from_exception(exc: BaseException) -> str:
     """Best reason string from a web3 ``ContractLogicError``/``Web3RPCError`` or eth-tester error."""
     data: Any = getattr(exc, "data", None)
+    if isinstance(data, str) and not _is_hex(data):
+        data = None
     if isinstance(data, str | bytes) and data not in ("", "0x", b""):
         decoded = decode_revert_data(data)
         if not decoded.startswith("reverted with custom"):
@@ -59,3 +61,10 @@ def reason_from_exception(exc: BaseException) -> str:
             text = text[len(prefix) :].strip()
             break
     return text or "reverted without a reason"
+
+
+def _is_hex(text: str) -> bool:
+    body = text.removeprefix("0x")
+    return text.startswith("0x") and len(body) % 2 == 0 and all(
+        c in "0123456789abcdefABCDEF" for c in body
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation, localcontext
+
 from eth_account.signers.local import LocalAccount
 from eth_utils import is_address, to_checksum_address
 
@@ -14,21 +16,24 @@ UNIT = 10**DECIMALS
 
 def parse_amount(text: str | int) -> int:
     """Parse a NOOS amount (``"1.5"`` → 1.5e18 base units); rejects negative or over-precise."""
-    from decimal import Decimal, InvalidOperation
-
-    if isinstance(text, int):
-        value = Decimal(text)
-    else:
-        try:
-            value = Decimal(text.strip().replace("_", ""))
-        except InvalidOperation:
-            raise InputError(f"{text!r} is not an amount", hint="write e.g. 12.5") from None
-    if not value.is_finite() or value < 0:
-        raise InputError(f"amount {text!r} must be a non-negative number")
-    units = value * UNIT
-    if units != units.to_integral_value():
-        raise InputError(f"amount {text!r} has more than {DECIMALS} decimals")
-    return int(units)
+    with localcontext(prec=120):
+        if isinstance(text, int):
+            value = Decimal(text)
+        else:
+            try:
+                value = Decimal(text.strip().replace("_", ""))
+            except InvalidOperation:
+                raise InputError(f"{text!r} is not an amount", hint="write e.g. 12.5") from None
+        if not value.is_finite() or value < 0:
+            raise InputError(f"amount {text!r} must be a non-negative number")
+        if value.adjusted() > 60:
+            raise InputError(f"amount {text!r} is too large for a uint256")
+        units = value * UNIT
+        if units >= 2**256:
+            raise InputError(f"amount {text!r} is too large for a uint256")
+        if units != units.to_integral_value():
+            raise InputError(f"amount {text!r} has more than {DECIMALS} decimals")
+        return int(units)
 
 
 def format_amount(units: int) -> str:

@@ -9,6 +9,8 @@ from noosphere.cli._root import app
 
 def main() -> None:
     """Entry point of the ``noos`` console script: one clear line per error, no traceback."""
+    from rich.markup import escape
+
     from noosphere.cli._app import debug_enabled, err_console
     from noosphere.errors import NoosphereError
 
@@ -17,7 +19,7 @@ def main() -> None:
     except NoosphereError as error:
         if debug_enabled():
             raise
-        err_console.print(f"[bold red]error:[/] {error.user_message}", soft_wrap=True)
+        err_console.print(f"[bold red]error:[/] {escape(error.user_message)}", soft_wrap=True)
         sys.exit(error.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)

@@ -11,6 +11,7 @@ from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from noosphere.config import Config, load_config
 from noosphere.errors import NoosphereError
@@ -38,7 +39,7 @@ def debug_enabled() -> bool:
 
 def abort(message: str, code: int = 1) -> NoReturn:
     """Print one error line and exit with ``code``."""
-    err_console.print(f"[bold red]error:[/] {message}", soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
     raise typer.Exit(code)
 
 

@@ -25,13 +25,13 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     rpc: str | None = typer.Option(
-        None, "--rpc", help="JSON-RPC URL of the chain [env: NOOS_RPC_URL]"
+        None, "--rpc", help="JSON-RPC URL of the chain \\[env: NOOS_RPC_URL]"
     ),
     wallet: str | None = typer.Option(
-        None, "--wallet", "-w", help="wallet to use [env: NOOS_WALLET]"
+        None, "--wallet", "-w", help="wallet to use \\[env: NOOS_WALLET]"
     ),
     hotkey: str | None = typer.Option(
-        None, "--hotkey", help="hotkey of the wallet [env: NOOS_HOTKEY]"
+        None, "--hotkey", help="hotkey of the wallet \\[env: NOOS_HOTKEY]"
     ),
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="print the version and exit"

@@ -82,7 +82,9 @@ def _vector(name: str, values: ArrayLike, n: int | None, dtype: type, high: int)
     if array.ndim != 1:
         raise ConsensusError(f"{name}: expected a list, got an array of shape {array.shape}")
     if n is not None and array.size != n:
-        raise ConsensusError(f"{name}: expected {n} values (one per UID), got {array.size}")
+        raise ConsensusError(
+            f"{name}: expected {n} values (one per UID, n from stake), got {array.size}"
+        )
     if array.dtype == np.bool_ and dtype is not np.bool_:
         raise ConsensusError(f"{name}: expected integers, got booleans")
     if dtype is np.bool_:
@@ -97,11 +99,19 @@ def _vector(name: str, values: ArrayLike, n: int | None, dtype: type, high: int)
     return array.astype(dtype)
 
 
-def _matrix(name: str, values: ArrayLike, shape: tuple[int, int]) -> NDArray[np.uint16]:
+def _matrix(
+    name: str, values: ArrayLike, shape: tuple[int, int], square: bool
+) -> NDArray[np.uint16]:
     array = np.asarray(values)
     if array.shape != shape:
-        what = "a square matrix with one row and one column per UID"
-        raise ConsensusError(f"{name}: expected {what} {shape}, got shape {array.shape}")
+        what = (
+            f"a square matrix, one row and one column per UID ({shape[0]} × {shape[1]}, "
+            "n from stake)"
+            if square
+            else f"one row per listed UID and one column per UID ({shape[0]} × {shape[1]})"
+        )
+        got = " × ".join(str(d) for d in array.shape) or "a scalar"
+        raise ConsensusError(f"{name}: expected {what}, got {got}")
     if array.size and (array.dtype == np.bool_ or not np.issubdtype(array.dtype, np.integer)):
         raise ConsensusError(f"{name}: expected u16 integers, got {array.dtype}")
     if array.size and (int(array.min()) < 0 or int(array.max()) > U16_MAX):
@@ -140,17 +150,17 @@ class EpochInputs:
             raise ConsensusError(f"stake: {n} UIDs is more than {MAX_UIDS}")
         if n and int(stake.max()) > STAKE_TOTAL_MAX // n and sum(stake.tolist()) > STAKE_TOTAL_MAX:
             raise ConsensusError(f"stake: the total exceeds 2**63 - 1 ({STAKE_TOTAL_MAX})")
-        rows = np.arange(n, dtype=np.int64) if self.rows is None else self._rows(n)
-        shape = (rows.size, n)
+        square = self.rows is None
+        rows = np.arange(n, dtype=np.int64) if square else self._rows(n)
         set_ = object.__setattr__
         set_(self, "stake", stake)
         set_(self, "rows", rows)
-        set_(self, "weights", _matrix("weights", self.weights, shape))
-        set_(self, "bonds", _matrix("bonds", self.bonds, shape))
         for name in ("last_update", "block_at_registration"):
             set_(self, name, _vector(name, getattr(self, name), n, np.uint64, BLOCK_MAX))
         permit = _vector("validator_permit", self.validator_permit, n, np.bool_, 1)
         set_(self, "validator_permit", permit)
+        set_(self, "weights", _matrix("weights", self.weights, (rows.size, n), square))
+        set_(self, "bonds", _matrix("bonds", self.bonds, (rows.size, n), square))
         for name, high in (("current_block", BLOCK_MAX), ("tempo", BLOCK_MAX)):
             set_(self, name, _check_int(name, getattr(self, name), 0, high))
         set_(self, "emission", _check_int("emission", self.emission, 0, EMISSION_MAX))

@@ -28,6 +28,7 @@ from noosphere.consensus._fixed import (
 )
 from noosphere.consensus._inputs import EpochInputs
 from noosphere.consensus._quantile import Vote
+from noosphere.errors import ConsensusError
 
 _ZERO = np.uint64(0)
 _FIXED_VECTORS = ("stake", "active_stake", "consensus", "incentive", "dividends", "validator_trust")
@@ -59,7 +60,8 @@ class EpochResult:
     def as_float(self, name: str) -> NDArray[np.float64]:
         """One I32F32 vector (``consensus``, ``incentive``, …) as floats in [0, 1]."""
         if name not in _FIXED_VECTORS:
-            raise KeyError(f"{name!r} is not a fixed-point vector of EpochResult")
+            known = ", ".join(_FIXED_VECTORS)
+            raise ConsensusError(f"{name!r} is not a fixed-point vector (one of {known})")
         values: Fixed = getattr(self, name)
         return to_float(values)
 

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import ctypes
 import hashlib
 import os
 import queue
 import secrets
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -61,6 +63,7 @@ class Blockstore:
         self.root = Path(root)
         self.sync = sync
         self._made: set[str] = set()
+        self._root_dirty = False
 
     # --- paths -----------------------------------------------------------------------------
     def path_for(self, digest: bytes) -> Path:
@@ -77,7 +80,7 @@ class Blockstore:
                     os.makedirs(directory, exist_ok=True)
                 except OSError as exc:
                     raise StoreError(f"cannot create {directory}: {exc.strerror or exc}") from None
-                self._fsync_dir(str(self.root))
+                self._root_dirty = True  # the new entry in root is fsynced with the block
             self._made.add(shard)
         return directory
 
@@ -169,13 +172,13 @@ class Blockstore:
                 f"refusing to store block {display(parsed)}: its content hashes to "
                 f"{display(make_cid(actual, parsed.codec.code))}"
             )
-        self._write(digest, (data,), replace=replace, sync_dir=True)
+        self._write(digest, (data,), replace=replace)
         return parsed
 
     def put_block(self, data: Buffer, codec: int = DAG_PB) -> CID:
         """Hash and store a block; return its CID (CIDv0 for dag-pb, CIDv1 for raw)."""
         cid = block_cid(data, codec)
-        self._write(bytes(cid.raw_digest), (data,), replace=False, sync_dir=True)
+        self._write(bytes(cid.raw_digest), (data,), replace=False)
         return cid
 
     def delete(self, cid: CidLike) -> bool:
@@ -190,17 +193,32 @@ class Blockstore:
         """A background writer for bulk imports (see :class:`BlockWriter`)."""
         return BlockWriter(self, depth)
 
-    def _write(
-        self, digest: bytes, parts: Sequence[Buffer], *, replace: bool, sync_dir: bool
-    ) -> str | None:
-        """Write a block atomically; return its shard directory if a new entry was made."""
+    def _write(self, digest: bytes, parts: Sequence[Buffer], *, replace: bool) -> None:
+        """Write one block atomically and durably: temporary file, fsync, rename, fsync dir."""
+        staged = self._stage(digest, parts, replace=replace)
+        if staged is not None:
+            self._commit([staged])
+        if self._root_dirty:
+            self._root_dirty = False
+            self._fsync_dir(str(self.root))
+
+    def _stage(
+        self, digest: bytes, parts: Sequence[Buffer], *, replace: bool = False
+    ) -> tuple[str, str] | None:
+        """Write a block to a temporary file beside its final name, without fsync.
+
+        Returns ``(temporary, final)`` paths, or None when an intact-looking copy (same size)
+        is already in place and ``replace`` is false.
+        """
         key = _key(digest)
         directory = self._shard_dir(key)
         final = os.path.join(directory, key + _SUFFIX)
-        if not replace and os.path.exists(final):
-            size = sum(len(p) for p in parts)
-            if os.path.getsize(final) == size:
-                return None
+        if not replace:
+            try:
+                if os.path.getsize(final) == sum(len(p) for p in parts):
+                    return None
+            except OSError:
+                pass
         tmp = os.path.join(directory, f".{key}.{secrets.token_hex(4)}.tmp")
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
@@ -213,19 +231,43 @@ class Blockstore:
                         views.pop(0)
                     if views and written:
                         views[0] = views[0][written:]
-                if self.sync:
-                    os.fsync(fd)
             finally:
                 os.close(fd)
-            os.replace(tmp, final)
         except OSError as exc:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise StoreError(f"cannot write block to {final}: {exc.strerror or exc}") from None
-        if sync_dir:
-            self._fsync_dir(directory)
-            return None
-        return directory
+        return tmp, final
+
+    def _commit(self, staged: Sequence[tuple[str, str]], *, sync_dirs: bool = True) -> set[str]:
+        """fsync staged files, then rename them into place; return the directories touched.
+
+        Data is durable before any block appears under its final name, so a crash leaves
+        whole blocks or stray temporary files, never a short block. Fsyncing a batch of files
+        after writing them all lets the kernel coalesce the flushes (several times faster than
+        one fsync per write on ext4).
+        """
+        directories: set[str] = set()
+        try:
+            if self.sync and not (len(staged) > 1 and _syncfs(str(self.root))):
+                for tmp, _ in staged:
+                    fd = os.open(tmp, os.O_RDONLY)
+                    try:
+                        os.fsync(fd)
+                    finally:
+                        os.close(fd)
+            for tmp, final in staged:
+                os.replace(tmp, final)
+                directories.add(os.path.dirname(final))
+        except OSError as exc:
+            for tmp, _ in staged:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+            raise StoreError(f"cannot store blocks in {self.root}: {exc.strerror or exc}") from None
+        if sync_dirs:
+            for directory in directories:
+                self._fsync_dir(directory)
+        return directories
 
     def _fsync_dir(self, directory: str) -> None:
         if not self.sync:
@@ -237,6 +279,38 @@ class Blockstore:
             os.close(fd)
 
 
+def _load_syncfs() -> Callable[[int], int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        function = libc.syncfs
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int]
+    function.restype = ctypes.c_int
+    return function  # type: ignore[no-any-return]
+
+
+_SYNCFS = _load_syncfs()
+
+
+def _syncfs(path: str) -> bool:
+    """Flush the whole filesystem holding ``path`` (Linux ``syncfs``); False if unavailable.
+
+    One ``syncfs`` after staging many files costs about one journal commit, where an fsync per
+    file and per directory costs one each: ~10x faster for bulk imports on ext4. It also
+    flushes other processes' dirty data on that filesystem, a fair price for bulk writes.
+    """
+    if _SYNCFS is None:
+        return False
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return _SYNCFS(fd) == 0
+    finally:
+        os.close(fd)
+
+
 _Job = tuple[bytes, Sequence[Buffer], Callable[[], None] | None]
 
 
@@ -245,38 +319,56 @@ class BlockWriter:
 
     The caller vouches that each digest was computed over exactly the bytes it passes (the
     importer hashes them itself), so blocks are not hashed twice. At most ``depth`` blocks wait
-    in the queue; ``done`` callbacks tell the caller when a buffer may be reused. Directory
-    entries are fsynced once, on :meth:`close`, which also re-raises the first write error.
+    in the queue; ``done`` callbacks tell the caller when a buffer may be reused. Blocks are
+    staged in temporary files and committed (fsync, rename) in batches of ``batch_bytes``;
+    :meth:`close` commits the rest, fsyncs the directories and re-raises the first error. Only
+    after :meth:`close` returns are the blocks durable.
     """
 
-    def __init__(self, store: Blockstore, depth: int = 8) -> None:
+    def __init__(self, store: Blockstore, depth: int = 8, batch_bytes: int = 64 << 20) -> None:
         """Start the writer thread for ``store``."""
         self._store = store
         self._queue: queue.Queue[_Job | None] = queue.Queue(maxsize=depth)
         self._error: StoreError | None = None
         self._dirs: set[str] = set()
+        self._staged: list[tuple[str, str]] = []
+        self._staged_digests: set[bytes] = set()
+        self._staged_bytes = 0
+        self._batch_bytes = batch_bytes
         self._thread = threading.Thread(target=self._run, name="noos-block-writer", daemon=True)
         self._thread.start()
 
     def put(
         self, digest: bytes, parts: Sequence[Buffer], done: Callable[[], None] | None = None
     ) -> None:
-        """Queue a block made of ``parts`` under ``digest``; ``done()`` runs once it is written."""
+        """Queue a block made of ``parts`` under ``digest``; ``done()`` runs once its bytes
+        are handed to the OS (the buffers may then be reused)."""
         if self._error is not None:
             raise self._error
         self._queue.put((digest, parts, done))
+
+    def _flush(self) -> None:
+        staged, self._staged = self._staged, []
+        self._staged_digests.clear()
+        self._staged_bytes = 0
+        if staged:
+            self._dirs |= self._store._commit(staged, sync_dirs=False)
 
     def _run(self) -> None:
         while True:
             item = self._queue.get()
             if item is None:
-                return
+                break
             digest, parts, done = item
             try:
-                if self._error is None:
-                    directory = self._store._write(digest, parts, replace=False, sync_dir=False)
-                    if directory is not None:
-                        self._dirs.add(directory)
+                if self._error is None and digest not in self._staged_digests:
+                    staged = self._store._stage(digest, parts)
+                    if staged is not None:
+                        self._staged.append(staged)
+                        self._staged_digests.add(digest)
+                        self._staged_bytes += sum(len(p) for p in parts)
+                        if self._staged_bytes >= self._batch_bytes:
+                            self._flush()
             except StoreError as exc:
                 self._error = exc
             except Exception as exc:  # keep draining so the producer never blocks forever
@@ -284,19 +376,29 @@ class BlockWriter:
             finally:
                 if done is not None:
                     done()
+        try:
+            if self._error is None:
+                self._flush()
+        except StoreError as exc:
+            self._error = exc
+        finally:
+            for tmp, _ in self._staged:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
 
     def close(self) -> None:
-        """Wait for queued blocks, fsync the directories written to, raise any write error."""
+        """Commit every queued block, fsync the directories written to, raise any write error."""
         if self._thread.is_alive():
             self._queue.put(None)
             self._thread.join()
         if self._error is not None:
             raise self._error
-        for directory in sorted(self._dirs):
-            self._store._fsync_dir(directory)
+        store = self._store
+        if store.sync and not (len(self._dirs) > 1 and _syncfs(str(store.root))):
+            for directory in sorted(self._dirs):
+                store._fsync_dir(directory)
+            store._fsync_dir(str(store.root))
         self._dirs.clear()
-        if self._store.sync:
-            self._store._fsync_dir(str(self._store.root))
 
     def __enter__(self) -> BlockWriter:
         """Use as a context manager; :meth:`close` runs on exit."""
@@ -308,7 +410,7 @@ class BlockWriter:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        """Flush and close; a write error is raised unless another exception is in flight."""
+        """Commit and close; a write error is raised unless another exception is in flight."""
         try:
             self.close()
         except StoreError:

@@ -1,0 +1,188 @@
+"""The trustless gateway over real HTTP: uvicorn servers in threads, httpx clients.
+
+A second server proxies the good one and flips a byte of every body: the client must refuse
+what it sends (IntegrityError naming it) and fall back to the good gateway.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI, Request, Response
+
+from noosphere.errors import IntegrityError
+from noosphere.storage import CarReader, GatewayClient, Store, create_app, to_v1
+from noosphere.storage.cid import display_binary
+
+DATA_SIZE = 3 * 262_144 + 1234
+
+
+class _Server:
+    def __init__(self, app: FastAPI) -> None:
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        config = uvicorn.Config(app, log_level="warning", lifespan="off")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]})
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("gateway did not start")
+            time.sleep(0.01)
+        self._sock = sock
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+        self._sock.close()
+
+
+def _tampering_proxy(upstream: str) -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/ipfs/{cid}")
+    def proxy(cid: str, request: Request) -> Response:
+        answer = httpx.get(f"{upstream}/ipfs/{cid}", params=request.query_params)
+        body = bytearray(answer.content)
+        if body:
+            body[-1] ^= 0x01
+        return Response(bytes(body), answer.status_code, media_type=answer.headers["content-type"])
+
+    return app
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, str, str, bytes]]:
+    store = Store(tmp_path_factory.mktemp("gateway") / "home", sync=False)
+    data = os.urandom(DATA_SIZE)
+    store.put_bytes(data)
+    good = _Server(create_app(store))
+    evil = _Server(_tampering_proxy(good.url))
+    try:
+        yield store, good.url, evil.url, data
+    finally:
+        evil.stop()
+        good.stop()
+
+
+def _root(store: Store) -> str:
+    return str(store.roots()[0].cid)
+
+
+def test_raw_block(served: tuple[Store, str, str, bytes]) -> None:
+    store, url, _, _ = served
+    cid = _root(store)
+    answer = httpx.get(f"{url}/ipfs/{cid}", params={"format": "raw"})
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "application/vnd.ipld.raw"
+    assert answer.headers["etag"] == f'"{cid}.raw"'
+    assert answer.headers["content-disposition"] == f'attachment; filename="{cid}.bin"'
+    assert answer.content == store.blockstore.get(cid)
+    head = httpx.head(f"{url}/ipfs/{to_v1(cid)}", headers={"Accept": "application/vnd.ipld.raw"})
+    assert head.status_code == 200
+    assert int(head.headers["content-length"]) == len(answer.content)
+    again = httpx.get(
+        f"{url}/ipfs/{cid}", params={"format": "raw"}, headers={"If-None-Match": f'"{cid}.raw"'}
+    )
+    assert again.status_code == 304
+
+
+def test_car_of_the_whole_dag(served: tuple[Store, str, str, bytes]) -> None:
+    store, url, _, data = served
+    cid = _root(store)
+    answer = httpx.get(f"{url}/ipfs/{cid}", headers={"Accept": "application/vnd.ipld.car"})
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == (
+        "application/vnd.ipld.car; version=1; order=dfs; dups=n"
+    )
+    blocks = list(CarReader(io.BytesIO(answer.content)))
+    assert display_binary(blocks[0][0]) == cid
+    assert [display_binary(b) for b, _ in blocks[1:]] == [str(link.cid) for link in store.ls(cid)]
+    scoped = httpx.get(f"{url}/ipfs/{cid}", params={"format": "car", "dag-scope": "block"})
+    assert len(list(CarReader(io.BytesIO(scoped.content)))) == 1
+    whole = httpx.get(f"{url}/ipfs/{cid}")  # no format: the file's bytes, like a path gateway
+    assert whole.content == data
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "headers", "status", "message"),
+    [
+        ("/ipfs/Qmnotacid", {"format": "raw"}, {}, 400, "is not a valid CID"),
+        ("/ipfs/bafyreigdmqpykrgxyaxtlafqpqhzrb7qy2rh75nldvfd4tucqmqqme5yse", {}, {}, 400, "dag-cbor"),
+        ("/ipfs/QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH", {"format": "raw"}, {}, 404, "not in"),
+        ("/ipfs/{cid}", {"format": "tar"}, {}, 406, "format 'tar' is not supported"),
+        ("/ipfs/{cid}", {}, {"Accept": "application/vnd.ipld.dag-json"}, 406, "cannot produce"),
+        ("/ipfs/{cid}", {"format": "car", "car-version": "2"}, {}, 406, "CARv1"),
+        ("/ipfs/{cid}", {"format": "car", "dag-scope": "most"}, {}, 400, "dag-scope"),
+        ("/ipfs/{cid}/some/path", {"format": "car"}, {}, 400, "paths inside a DAG"),
+        (
+            "/ipfs/QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH",
+            {"format": "raw"},
+            {"Cache-Control": "only-if-cached"},
+            412,
+            "not in",
+        ),
+    ],
+)  # fmt: skip
+def test_bad_requests_get_clear_json_errors(
+    served: tuple[Store, str, str, bytes],
+    path: str,
+    params: dict[str, str],
+    headers: dict[str, str],
+    status: int,
+    message: str,
+) -> None:
+    store, url, _, _ = served
+    answer = httpx.get(url + path.format(cid=_root(store)), params=params, headers=headers)
+    assert answer.status_code == status
+    assert message in answer.json()["error"]
+
+
+def test_probe_cid(served: tuple[Store, str, str, bytes]) -> None:
+    _, url, _, _ = served
+    raw = httpx.get(f"{url}/ipfs/bafkqaaa", params={"format": "raw"})
+    assert (raw.status_code, raw.content) == (200, b"")
+    car = httpx.get(f"{url}/ipfs/bafkqaaa", params={"format": "car"})
+    assert car.status_code == 200 and list(CarReader(io.BytesIO(car.content))) == []
+
+
+def test_client_fetches_from_the_gateway(
+    served: tuple[Store, str, str, bytes], tmp_path: Path
+) -> None:
+    store, url, _, data = served
+    cid = _root(store)
+    with GatewayClient([url]) as client:
+        assert client.get_block(cid) == store.blockstore.get(cid)
+    fresh = Store(tmp_path / "fresh", gateways=[url], sync=False)
+    assert b"".join(fresh.cat(cid)) == data
+    assert fresh.has(cid)
+    fresh.close()
+
+
+def test_tampering_gateway_is_refused_and_the_good_one_used(
+    served: tuple[Store, str, str, bytes], tmp_path: Path
+) -> None:
+    store, url, evil, data = served
+    cid = _root(store)
+    with GatewayClient([evil]) as client, pytest.raises(IntegrityError) as info:
+        client.get_block(cid)
+    assert evil in str(info.value) and cid in str(info.value)
+    only_evil = Store(tmp_path / "a", gateways=[evil], sync=False)
+    with pytest.raises(IntegrityError, match="tampered"):
+        b"".join(only_evil.cat(cid))
+    assert not only_evil.has(cid)
+    both = Store(tmp_path / "b", gateways=[evil, url], sync=False)
+    assert b"".join(both.cat(cid)) == data
+    with GatewayClient([evil, url]) as client:
+        assert client.get_block(cid) == store.blockstore.get(cid)
