@@ -48,7 +48,9 @@ def balance(
         rows.append(("address", _resolve_target(target)))
     table = Table(title=f"balances on chain {protocol.chain.chain_id}")
     for column in ("key", "address", "NOOS", "votes", "delegate", "native"):
-        table.add_column(column, justify="right" if column in ("NOOS", "votes", "native") else "left")
+        numeric = column in ("NOOS", "votes", "native")
+        table.add_column(column, justify="right" if numeric else "left",
+                         no_wrap=column in ("address", "delegate"))
     zero = "0x" + "0" * 40
     for label, address in rows:
         delegate = token.delegates(address)
@@ -56,7 +58,7 @@ def balance(
             label, address, format_amount(token.balance_of(address)),
             format_amount(token.votes(address)),
             "—" if delegate.lower() == zero else delegate,
-            format_amount(protocol.chain.balance(address)),
+            f"{protocol.chain.balance(address) / 10**18:,.4f}",
         )  # fmt: skip
     _app.console.print(table)
 

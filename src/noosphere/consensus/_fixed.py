@@ -100,26 +100,36 @@ def mul(a: ArrayLike, b: ArrayLike) -> Fixed:
 def div(a: ArrayLike, d: ArrayLike) -> Fixed:
     """I32F32 quotient ``floor(a · 2**32 / d)`` of non-negative raw values, broadcast, exact.
 
-    Long division in chunks of as many bits as the largest divisor leaves room for; meant for
-    vectors. Requires ``a, d < 2**63`` and a quotient below 2**63. A zero divisor gives zero.
+    Long division: the integer part, then the 32 fractional bits in chunks as wide as the
+    largest divisor leaves room for (one chunk when ``d ≤ 2**32``); meant for vectors.
+    Requires ``a, d < 2**63`` and a quotient below 2**63. A zero divisor gives zero.
     """
+    if np.ndim(d) == 0:
+        divisor = int(d)  # type: ignore[arg-type]
+        if divisor == 0:
+            return np.zeros(np.shape(a), dtype=np.uint64)
+        return _long_division(as_fixed(a), np.uint64(divisor), divisor)
     a64, d64 = np.broadcast_arrays(as_fixed(a), as_fixed(d))
     safe = np.where(d64 == 0, np.uint64(1), d64)
-    quotient = a64 // safe
-    remainder = a64 - quotient * safe
-    if safe.size == 0:
-        return quotient
-    step = min(FRAC_BITS, max(1, 64 - int(safe.max()).bit_length()))
+    largest = int(safe.max()) if safe.size else 1
+    return np.where(d64 == 0, np.uint64(0), _long_division(a64, safe, largest))
+
+
+def _long_division(a: Fixed, d: Fixed | np.uint64, largest: int) -> Fixed:
+    """``floor(a · 2**32 / d)`` for ``d ≥ 1``, ``largest`` being the largest divisor."""
+    quotient = a // d
+    remainder = a - quotient * d
+    step = min(FRAC_BITS, max(1, 64 - largest.bit_length()))
     left = FRAC_BITS
     while left:
         bits = min(step, left)
         shift = np.uint64(bits)
         remainder = remainder << shift
-        digits = remainder // safe
-        remainder -= digits * safe
+        digits = remainder // d
+        remainder -= digits * d
         quotient = (quotient << shift) | digits
         left -= bits
-    return np.where(d64 == 0, np.uint64(0), quotient)
+    return quotient
 
 
 def reciprocal(d: ArrayLike) -> Fixed:
@@ -201,7 +211,8 @@ def scale_amount(shares: Fixed, amount: int) -> list[int]:
     if amount < 1 << 64:
         high, low = np.uint64(amount >> FRAC_BITS), np.uint64(amount & _MASK32)
         scaled = x * high + ((x * low) >> np.uint64(FRAC_BITS))
-        return [int(v) for v in scaled.tolist()]
+        values: list[int] = scaled.tolist()
+        return values
     return [(int(v) * amount) >> FRAC_BITS for v in x.tolist()]
 
 

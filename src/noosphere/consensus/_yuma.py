@@ -101,7 +101,9 @@ def run_epoch(inputs: EpochInputs) -> EpochResult:
 
     # The rows that matter: permits old or new, stored bonds, and every voter.
     kept = np.flatnonzero(permit[given] | permit_new[given] | inputs.bonds.any(axis=1))
-    extra = np.setdiff1d(np.flatnonzero(active_stake), given, assume_unique=True)
+    listed = np.zeros(n, dtype=np.bool_)
+    listed[given] = True
+    extra = np.flatnonzero((active_stake > 0) & ~listed)
     rows = np.concatenate([given[kept], extra.astype(np.int64)])
     weights = inputs.weights[kept]
     bonds = inputs.bonds[kept]

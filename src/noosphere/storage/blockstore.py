@@ -315,20 +315,22 @@ _Job = tuple[bytes, Sequence[Buffer], Callable[[], None] | None]
 
 
 class BlockWriter:
-    """Writes blocks on one background thread so hashing and disk I/O overlap.
+    """Writes blocks on background threads so hashing, writing and flushing overlap.
 
     The caller vouches that each digest was computed over exactly the bytes it passes (the
     importer hashes them itself), so blocks are not hashed twice. At most ``depth`` blocks wait
-    in the queue; ``done`` callbacks tell the caller when a buffer may be reused. Blocks are
-    staged in temporary files and committed (fsync, rename) in batches of ``batch_bytes``;
-    :meth:`close` commits the rest, fsyncs the directories and re-raises the first error. Only
+    in the queue; ``done`` callbacks tell the caller when a buffer may be reused. A writer
+    thread stages blocks in temporary files; every ``batch_bytes`` a committer thread makes the
+    batch durable and renames it into place while the next batch is being written.
+    :meth:`close` commits the rest, syncs the directories and re-raises the first error. Only
     after :meth:`close` returns are the blocks durable.
     """
 
-    def __init__(self, store: Blockstore, depth: int = 8, batch_bytes: int = 64 << 20) -> None:
-        """Start the writer thread for ``store``."""
+    def __init__(self, store: Blockstore, depth: int = 8, batch_bytes: int = 32 << 20) -> None:
+        """Start the writer and committer threads for ``store``."""
         self._store = store
         self._queue: queue.Queue[_Job | None] = queue.Queue(maxsize=depth)
+        self._batches: queue.Queue[list[tuple[str, str]] | None] = queue.Queue(maxsize=1)
         self._error: StoreError | None = None
         self._dirs: set[str] = set()
         self._staged: list[tuple[str, str]] = []
@@ -336,6 +338,10 @@ class BlockWriter:
         self._staged_bytes = 0
         self._batch_bytes = batch_bytes
         self._thread = threading.Thread(target=self._run, name="noos-block-writer", daemon=True)
+        self._committer = threading.Thread(
+            target=self._commit_batches, name="noos-block-committer", daemon=True
+        )
+        self._committer.start()
         self._thread.start()
 
     def put(
@@ -347,12 +353,18 @@ class BlockWriter:
             raise self._error
         self._queue.put((digest, parts, done))
 
-    def _flush(self) -> None:
+    def _fail(self, exc: BaseException) -> None:
+        if self._error is None:
+            self._error = (
+                exc if isinstance(exc, StoreError) else StoreError(f"block writer failed: {exc!r}")
+            )
+
+    def _hand_over(self) -> None:
         staged, self._staged = self._staged, []
         self._staged_digests.clear()
         self._staged_bytes = 0
         if staged:
-            self._dirs |= self._store._commit(staged, sync_dirs=False)
+            self._batches.put(staged)
 
     def _run(self) -> None:
         while True:
@@ -368,29 +380,36 @@ class BlockWriter:
                         self._staged_digests.add(digest)
                         self._staged_bytes += sum(len(p) for p in parts)
                         if self._staged_bytes >= self._batch_bytes:
-                            self._flush()
-            except StoreError as exc:
-                self._error = exc
+                            self._hand_over()
             except Exception as exc:  # keep draining so the producer never blocks forever
-                self._error = StoreError(f"block writer failed: {exc!r}")
+                self._fail(exc)
             finally:
                 if done is not None:
                     done()
-        try:
-            if self._error is None:
-                self._flush()
-        except StoreError as exc:
-            self._error = exc
-        finally:
-            for tmp, _ in self._staged:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
+        self._hand_over()
+        self._batches.put(None)
+
+    def _commit_batches(self) -> None:
+        while True:
+            batch = self._batches.get()
+            if batch is None:
+                return
+            if self._error is not None:
+                for tmp, _ in batch:
+                    with contextlib.suppress(OSError):
+                        os.unlink(tmp)
+                continue
+            try:
+                self._dirs |= self._store._commit(batch, sync_dirs=False)
+            except Exception as exc:
+                self._fail(exc)
 
     def close(self) -> None:
-        """Commit every queued block, fsync the directories written to, raise any write error."""
+        """Commit every queued block, sync the directories written to, raise any write error."""
         if self._thread.is_alive():
             self._queue.put(None)
             self._thread.join()
+        self._committer.join()
         if self._error is not None:
             raise self._error
         store = self._store

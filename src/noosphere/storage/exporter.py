@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from multiformats import CID
 
 from noosphere.errors import BlockNotFoundError, StoreError
+from noosphere.storage._wire import decode_varint
 from noosphere.storage.blockstore import Blockstore
 from noosphere.storage.cid import (
     DAG_PB,
@@ -50,9 +51,16 @@ class NodeInfo:
     links: int
 
 
+_LEAF = PBNode()
+
+
 def _decode(bcid: bytes, block: bytes) -> tuple[PBNode, UnixFSData | None]:
     """Parse a dag-pb block and its UnixFS data (None when the node carries no UnixFS data)."""
     try:
+        if block[:1] == b"\x0a":  # only a Data field (a leaf): skip copying it out first
+            size, start = decode_varint(block, 1)
+            if start + size == len(block):
+                return _LEAF, UnixFSData.decode(memoryview(block)[start:])
         node = PBNode.decode(block)
         unixfs = UnixFSData.decode(node.data) if node.data is not None else None
     except StoreError as exc:

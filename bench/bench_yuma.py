@@ -1,0 +1,143 @@
+"""Yuma epoch time: the integer, vectorised epoch vs a plain float64 one, in the same run.
+
+Targets (issue): 256 UIDs × 64 validators ≤ 2 ms, 4096 UIDs × 256 validators ≤ 60 ms. The
+baseline is a straightforward float64 numpy epoch whose consensus is a per-column Python
+weighted median (sort, cumulative stake, search), as a first implementation would write it.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from collections.abc import Callable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from bench._report import record, table
+from noosphere.consensus import EpochInputs, Hyperparameters, run_epoch
+
+SIZES = ((256, 64, 2.0), (4096, 256, 60.0))
+RUNS = int(os.environ.get("NOOS_BENCH_YUMA_RUNS", "15"))
+BLOCK = 10_000
+TEMPO = 360
+
+
+def subnet(uids: int, validators: int, seed: int) -> EpochInputs:
+    """A realistic subnet: validators (the first UIDs, log-normal stake) score miners around a
+    shared quality with their own noise; bonds from earlier epochs; a few fresh registrations.
+    Only the validators' rows of weights and bonds are passed (``rows``)."""
+    rng = np.random.default_rng(seed)
+    stake = np.zeros(uids, dtype=np.uint64)
+    stake[:validators] = (rng.lognormal(30, 1.5, validators)).astype(np.uint64)
+    quality = rng.gamma(2.0, 1.0, uids)
+    scores = quality[None, :] * rng.lognormal(0, 0.3, (validators, uids))
+    scores[:, :validators] = 0  # validators are not miners
+    scores *= rng.random((validators, uids)) < 0.9  # each validator misses a few miners
+    weights = np.floor(scores / scores.max(axis=1, keepdims=True) * 65535).astype(np.uint16)
+    bonds = rng.integers(0, 65536, (validators, uids)).astype(np.uint16)
+    registered = rng.integers(0, BLOCK - 2 * TEMPO, uids)
+    registered[rng.choice(uids, uids // 100, replace=False)] = BLOCK - TEMPO // 2
+    last_update = np.full(uids, BLOCK - 5, dtype=np.uint64)
+    last_update[:validators] -= rng.integers(0, TEMPO, validators).astype(np.uint64)
+    return EpochInputs(
+        stake=stake,
+        weights=weights,
+        bonds=bonds,
+        last_update=last_update,
+        block_at_registration=registered.astype(np.uint64),
+        validator_permit=np.arange(uids) < validators,
+        current_block=BLOCK,
+        tempo=TEMPO,
+        emission=10**18,
+        hyperparameters=Hyperparameters(max_allowed_validators=validators),
+        rows=np.arange(validators),
+    )
+
+
+def _weighted_median(stake: NDArray[np.float64], scores: NDArray[np.float64], kappa: float) -> float:
+    order = np.argsort(scores)
+    cumulative = np.cumsum(stake[order])
+    position = int(np.searchsorted(cumulative, cumulative[-1] - kappa, side="right"))
+    return float(scores[order[min(position, scores.size - 1)]])
+
+
+def float_epoch(inputs: EpochInputs) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The same Yuma 3 epoch in float64, written plainly: incentive and dividends."""
+    hp = inputs.hyperparameters
+    rows = inputs.rows if inputs.rows is not None else np.arange(inputs.n)
+    stake = inputs.stake.astype(np.float64)
+    stake /= stake.sum()
+    active = inputs.last_update + np.uint64(hp.activity_cutoff) >= np.uint64(inputs.current_block)
+    row_stake = (stake * (active & inputs.validator_permit))[rows]
+    row_stake /= row_stake.sum()
+    weights = inputs.weights.astype(np.float64)
+    weights[np.arange(rows.size), rows] = 0
+    stale = inputs.last_update[rows][:, None] <= inputs.block_at_registration[None, :]
+    weights[stale] = 0
+    weights /= np.maximum(weights.sum(axis=1, keepdims=True), 1e-300)
+    voters = row_stake > 0
+    kappa = hp.kappa / 65535
+    consensus = np.array(
+        [_weighted_median(row_stake[voters], weights[voters, j], kappa) for j in range(inputs.n)]
+    )
+    clipped = np.minimum(weights, consensus[None, :])
+    ranks = row_stake @ clipped
+    incentive = ranks / ranks.sum()
+    bonds = inputs.bonds.astype(np.float64) / 65535
+    bonds[:, inputs.current_block - inputs.tempo <= inputs.block_at_registration] = 0
+    alpha = 1 - hp.bonds_moving_average / 1e6
+    ema = alpha * clipped + (1 - alpha) * bonds
+    normalised = ema / np.maximum(ema.sum(axis=0, keepdims=True), 1e-300)
+    dividends = row_stake * (normalised @ incentive)
+    return incentive, dividends / dividends.sum()
+
+
+def _median_ms(run: Callable[[], object], runs: int) -> float:
+    run()  # warm up
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1e3
+
+
+def main() -> None:
+    """Time both epochs at the two sizes and print the ratio against the targets."""
+    rows = []
+    for uids, validators, target in SIZES:
+        inputs = subnet(uids, validators, seed=uids)
+        result = run_epoch(inputs)
+        incentive, dividends = float_epoch(inputs)
+        gap = max(
+            float(np.abs(result.as_float("incentive") - incentive).max()),
+            float(np.abs(result.as_float("dividends")[:validators] - dividends).max()),
+        )
+        ours = _median_ms(lambda inputs=inputs: run_epoch(inputs), RUNS)
+        baseline = _median_ms(lambda inputs=inputs: float_epoch(inputs), max(3, RUNS // 3))
+        speedup = baseline / ours
+        verdict = "OK" if ours <= target else "MISSED"
+        rows.append(
+            [
+                f"{uids} UIDs x {validators} validators",
+                f"{ours:.2f}",
+                f"{baseline:.2f}",
+                f"{speedup:.1f}x",
+                f"<= {target:g} ms {verdict}",
+                f"{gap:.1e}",
+            ]
+        )
+        name = f"epoch_{uids}x{validators}"
+        record("yuma", name, ours, "ms", baseline_ms=baseline, speedup=speedup, target_ms=target)
+        record("yuma", f"{name}_float64_baseline", baseline, "ms")
+    table(
+        f"Yuma 3 epoch, median of {RUNS} runs (same run: integer epoch vs float64 baseline)",
+        ["subnet", "integer ms", "float64 ms", "speed-up", "target", "max |diff|"],
+        rows,
+    )
+
+
+if __name__ == "__main__":
+    main()
