@@ -24,6 +24,9 @@ def table(title: str, header: list[str], rows: list[list[object]]) -> None:
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
     print(title)
     for i, row in enumerate(cells):
-        print("  " + "  ".join(c.rjust(w) if i else c.ljust(w) for c, w in zip(row, widths)))
+        print(
+            "  "
+            + "  ".join(c.rjust(w) if i else c.ljust(w) for c, w in zip(row, widths, strict=True))
+        )
         if i == 0:
             print("  " + "  ".join("-" * w for w in widths))

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
+from eth_utils import to_checksum_address
 from hexbytes import HexBytes
 from web3.contract import Contract
 
@@ -197,5 +198,6 @@ def deploy_compiled(
     receipt = chain.transact(account, to=None, data=data)
     if receipt.contract_address is None:
         raise RuntimeError(f"deploying {compiled.name} created no contract")
-    contract = chain.w3.eth.contract(address=receipt.contract_address, abi=compiled.abi)
+    address = to_checksum_address(receipt.contract_address)
+    contract = chain.w3.eth.contract(address=address, abi=compiled.abi)
     return contract, receipt

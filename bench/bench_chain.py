@@ -38,9 +38,7 @@ def main() -> None:
         calls = [
             Call(
                 to=token.address,
-                data=bytes.fromhex(
-                    contract.encode_abi("transfer", [recipients[i % 9], 1])[2:]
-                ),
+                data=bytes.fromhex(contract.encode_abi("transfer", [recipients[i % 9], 1])[2:]),
                 gas=60_000,
             )
             for i in range(BULK_N)
@@ -58,8 +56,13 @@ def main() -> None:
         ["path", "transfers", "tx/s", "vs naive", "target"],
         [
             ["naive transact()+wait", NAIVE_N, f"{naive_tps:,.0f}", "1.0x", ""],
-            ["bulk (pre-signed, batched)", BULK_N, f"{bulk_tps:,.0f}", f"{ratio:.1f}x",
-             f">= {TARGET_TPS} {'OK' if bulk_tps >= TARGET_TPS else 'MISSED'}"],
+            [
+                "bulk (pre-signed, batched)",
+                BULK_N,
+                f"{bulk_tps:,.0f}",
+                f"{ratio:.1f}x",
+                f">= {TARGET_TPS} {'OK' if bulk_tps >= TARGET_TPS else 'MISSED'}",
+            ],
         ],
     )
     record("chain", "naive_tps", naive_tps, "tx/s")

@@ -79,5 +79,5 @@ def chain(anvil: Anvil, deployed_home: tuple[Path, Manifest]) -> Iterator[Chain]
 @pytest.fixture
 def protocol(chain: Chain, deployed_home: tuple[Path, Manifest], tmp_path: Path) -> Protocol:
     """The deployed protocol on the session's anvil, with a per-test data dir for the index."""
-    home, manifest = deployed_home
+    _home, manifest = deployed_home
     return Protocol(chain, manifest, tmp_path)

@@ -471,7 +471,7 @@ def _burn(owner: address, amount: uint256):
     @param amount The 32-byte token amount to be destroyed.
     """
     erc20._burn(owner, amount)
-    pass
+    history._update(_TOTAL_SUPPLY_KEY, self._clock(), amount, False)
     self._move_delegate_votes(self.delegates[owner], empty(address), amount)
 
 

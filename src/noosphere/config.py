@@ -87,7 +87,11 @@ def _coerce(setting: Setting, raw: Any, source: str) -> Any:
             raise TypeError
         if setting.kind is int and isinstance(raw, bool):
             raise TypeError
-        if setting.kind is float and isinstance(raw, str | int | float) and not isinstance(raw, bool):
+        if (
+            setting.kind is float
+            and isinstance(raw, str | int | float)
+            and not isinstance(raw, bool)
+        ):
             return float(raw)
         if setting.kind is int and isinstance(raw, str | int):
             return int(raw)

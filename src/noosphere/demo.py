@@ -39,8 +39,11 @@ class Demo:
         """Run ``noos ARGS``, echo it, print its output, fail the demo if it fails."""
         console.print(f"[bold cyan]$ noos {' '.join(args)}[/]")
         result = subprocess.run(
-            [sys.executable, "-m", "noosphere.cli", *args], env={**self.env, **(env or {})},
-            capture_output=True, text=True, timeout=300,
+            [sys.executable, "-m", "noosphere.cli", *args],
+            env={**self.env, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         if result.returncode != 0:
             console.print(result.stdout + result.stderr)
@@ -55,8 +58,10 @@ class Demo:
         """Run ``noos ARGS`` in the background until the block ends."""
         console.print(f"[bold cyan]$ noos {' '.join(args)} &[/]")
         process = subprocess.Popen(
-            [sys.executable, "-m", "noosphere.cli", *args], env=self.env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [sys.executable, "-m", "noosphere.cli", *args],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             deadline = time.monotonic() + 30
@@ -85,7 +90,9 @@ def _sample_dataset(path: Path, rows: int = 40_000) -> None:
     features = rng.normal(size=(rows, 4)).round(5)
     labels = (features @ np.array([0.8, -0.4, 0.3, 0.1]) > 0).astype(int)
     lines = ["f0,f1,f2,f3,label"]
-    lines += [",".join(map(str, row)) + f",{label}" for row, label in zip(features, labels)]
+    lines += [
+        ",".join(map(str, row)) + f",{label}" for row, label in zip(features, labels, strict=True)
+    ]
     path.write_text("\n".join(lines) + "\n")
 
 
@@ -158,13 +165,23 @@ def _chain_summary(home: Path) -> list[tuple[str, str]]:
 
     protocol = open_protocol(load_config(home=home))
     token = protocol.token
-    rows = [("chain", f"{protocol.chain.rpc_url} (chain id {protocol.chain.chain_id}, "
-                      f"block {protocol.chain.block_number})"),
-            ("NOOS token", token.address)]
+    rows = [
+        (
+            "chain",
+            f"{protocol.chain.rpc_url} (chain id {protocol.chain.chain_id}, "
+            f"block {protocol.chain.block_number})",
+        ),
+        ("NOOS token", token.address),
+    ]
     for name in ("alice", "bob"):
         address = Wallet.load(name, home).coldkey_address
-        rows.append((name, f"{format_amount(token.balance_of(address))} NOOS, "
-                           f"{format_amount(token.votes(address))} votes"))
+        rows.append(
+            (
+                name,
+                f"{format_amount(token.balance_of(address))} NOOS, "
+                f"{format_amount(token.votes(address))} votes",
+            )
+        )
     return rows
 
 

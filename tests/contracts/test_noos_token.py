@@ -131,7 +131,9 @@ def test_transfer_moves_votes_between_delegates(token, alice, bob, carol):
         token.delegate(carol.address)
     with boa.env.prank(alice.address):
         token.transfer(bob.address, 300 * UNIT)
-    changes = [(e.delegate, e.previousVotes, e.newVotes) for e in events(token, "DelegateVotesChanged")]
+    changes = [
+        (e.delegate, e.previousVotes, e.newVotes) for e in events(token, "DelegateVotesChanged")
+    ]
     assert changes == [
         (alice.address, 1_000 * UNIT, 700 * UNIT),
         (carol.address, 0, 300 * UNIT),
@@ -381,7 +383,9 @@ def test_redelegate_moves_votes(token, alice, bob, carol):
     with boa.env.prank(alice.address):
         token.delegate(bob.address)
         token.delegate(carol.address)
-    changes = [(e.delegate, e.previousVotes, e.newVotes) for e in events(token, "DelegateVotesChanged")]
+    changes = [
+        (e.delegate, e.previousVotes, e.newVotes) for e in events(token, "DelegateVotesChanged")
+    ]
     assert changes == [(bob.address, 1_000 * UNIT, 0), (carol.address, 0, 1_000 * UNIT)]
     assert token.getVotes(bob.address) == 0
     assert token.getVotes(carol.address) == 1_000 * UNIT

@@ -25,15 +25,29 @@ def noos_home(tmp_path: Path) -> Path:
 def noos(noos_home: Path) -> Runner:
     """Run ``noos ARGS`` in a subprocess with ``NOOS_HOME`` isolated; returns the result."""
 
-    def run(*args: str, env: dict[str, str] | None = None, input: str | None = None,
-            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    def run(
+        *args: str,
+        env: dict[str, str] | None = None,
+        input: str | None = None,
+        timeout: float = 120,
+    ) -> subprocess.CompletedProcess[str]:
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("NOOS_")}
-        full_env.update({"NOOS_HOME": str(noos_home), "NOOS_KDF": "light",
-                         "NOOS_PASSWORD": "correct horse battery", "COLUMNS": "200"})
+        full_env.update(
+            {
+                "NOOS_HOME": str(noos_home),
+                "NOOS_KDF": "light",
+                "NOOS_PASSWORD": "correct horse battery",
+                "COLUMNS": "200",
+            }
+        )
         full_env.update(env or {})
         return subprocess.run(
-            [sys.executable, "-m", "noosphere.cli", *args], env=full_env, input=input,
-            capture_output=True, text=True, timeout=timeout,
+            [sys.executable, "-m", "noosphere.cli", *args],
+            env=full_env,
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
 
     return run

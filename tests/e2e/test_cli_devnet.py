@@ -64,8 +64,9 @@ def test_chain_without_manifest(noos: Runner, anvil: Anvil) -> None:
     assert_clean_error(result, "not deployed on chain 31337")
 
 
-def test_manifest_code_hash_mismatch(noos: Runner, noos_home: Path, anvil: Anvil,
-                                     deployed_home: tuple[Path, object]) -> None:
+def test_manifest_code_hash_mismatch(
+    noos: Runner, noos_home: Path, anvil: Anvil, deployed_home: tuple[Path, object]
+) -> None:
     source_home, _ = deployed_home
     manifest = json.loads((source_home / "deployments" / "31337.json").read_text())
     manifest["contracts"]["noos"]["code_hash"] = "0x" + "00" * 32
@@ -75,8 +76,9 @@ def test_manifest_code_hash_mismatch(noos: Runner, noos_home: Path, anvil: Anvil
     assert_clean_error(result, "different code")
 
 
-def test_manifest_of_another_chain(noos: Runner, noos_home: Path, anvil: Anvil,
-                                   deployed_home: tuple[Path, object]) -> None:
+def test_manifest_of_another_chain(
+    noos: Runner, noos_home: Path, anvil: Anvil, deployed_home: tuple[Path, object]
+) -> None:
     source_home, _ = deployed_home
     manifest = json.loads((source_home / "deployments" / "31337.json").read_text())
     manifest["chain_id"] = 1
@@ -89,8 +91,7 @@ def test_manifest_of_another_chain(noos: Runner, noos_home: Path, anvil: Anvil,
 def test_unreachable_rpc(noos: Runner) -> None:
     from noosphere.chain.devnet import free_port
 
-    result = noos("--rpc", f"http://127.0.0.1:{free_port()}", "wallet", "balance",
-                  "0x" + "11" * 20)
+    result = noos("--rpc", f"http://127.0.0.1:{free_port()}", "wallet", "balance", "0x" + "11" * 20)
     assert_clean_error(result, "cannot reach")
 
 

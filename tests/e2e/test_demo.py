@@ -15,8 +15,13 @@ import pytest
 def test_demo_runs(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NOOS_")}
     env["NOOS_DEMO_HOME"] = str(tmp_path / "demo")
-    result = subprocess.run([sys.executable, "-m", "noosphere.demo"], env=env,
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-m", "noosphere.demo"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "fetched copy identical to the original: True" in result.stdout
     assert "250 NOOS, 1,000 votes" in result.stdout

@@ -15,16 +15,18 @@ from noosphere.errors import TransactionRevertedError
 
 
 @pytest.mark.slow
-def test_devnet_falls_back_to_embedded_chain(tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_devnet_falls_back_to_embedded_chain(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(devnet_module, "find_anvil", lambda configured="": None)
     devnet = devnet_module.Devnet(tmp_path)
     info = devnet.start()
     try:
         assert info.backend == "embedded"
         chain = Chain.connect(info.rpc_url)
-        manifest = deploy_protocol(chain, dev_account(0), tmp_path,
-                                   DeployParams(initial_supply=10**21))
+        manifest = deploy_protocol(
+            chain, dev_account(0), tmp_path, DeployParams(initial_supply=10**21)
+        )
         token = Protocol(chain, manifest, tmp_path).token
         token.transfer(dev_account(0), dev_account(1).address, 10**18)
         assert token.balance_of(dev_account(1).address) == 10**18

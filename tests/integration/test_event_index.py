@@ -45,16 +45,22 @@ def test_reorg_drops_replaced_blocks(protocol: Protocol, tmp_path: Path) -> None
     fork_point = chain.snapshot()
     token.transfer(alice, dev_account(3).address, 333)
     index.sync()
-    assert [e.args["value"] for e in index.events("noos", "Transfer",
-                                                   where={"receiver": dev_account(3).address})] == [333]
+    assert [
+        e.args["value"]
+        for e in index.events("noos", "Transfer", where={"receiver": dev_account(3).address})
+    ] == [333]
     chain.revert_to(fork_point)  # the block holding the transfer is replaced
     token.transfer(alice, dev_account(4).address, 444)
     index.sync()
-    amounts_to_3 = [e.args["value"] for e in index.events("noos", "Transfer",
-                                                           where={"receiver": dev_account(3).address})]
+    amounts_to_3 = [
+        e.args["value"]
+        for e in index.events("noos", "Transfer", where={"receiver": dev_account(3).address})
+    ]
     assert amounts_to_3 == []
-    amounts_to_4 = [e.args["value"] for e in index.events("noos", "Transfer",
-                                                           where={"receiver": dev_account(4).address})]
+    amounts_to_4 = [
+        e.args["value"]
+        for e in index.events("noos", "Transfer", where={"receiver": dev_account(4).address})
+    ]
     assert amounts_to_4 == [444]
 
 

@@ -115,24 +115,22 @@ def test_car_of_the_whole_dag(served: tuple[Store, str, str, bytes]) -> None:
     assert whole.content == data
 
 
+ABSENT = "/ipfs/QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH"
+DAG_CBOR = "/ipfs/bafyreigdmqpykrgxyaxtlafqpqhzrb7qy2rh75nldvfd4tucqmqqme5yse"
+
+
 @pytest.mark.parametrize(
     ("path", "params", "headers", "status", "message"),
     [
         ("/ipfs/Qmnotacid", {"format": "raw"}, {}, 400, "is not a valid CID"),
-        ("/ipfs/bafyreigdmqpykrgxyaxtlafqpqhzrb7qy2rh75nldvfd4tucqmqqme5yse", {}, {}, 400, "dag-cbor"),
-        ("/ipfs/QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH", {"format": "raw"}, {}, 404, "not in"),
+        (DAG_CBOR, {}, {}, 400, "dag-cbor"),
+        (ABSENT, {"format": "raw"}, {}, 404, "not in"),
         ("/ipfs/{cid}", {"format": "tar"}, {}, 406, "format 'tar' is not supported"),
         ("/ipfs/{cid}", {}, {"Accept": "application/vnd.ipld.dag-json"}, 406, "cannot produce"),
         ("/ipfs/{cid}", {"format": "car", "car-version": "2"}, {}, 406, "CARv1"),
         ("/ipfs/{cid}", {"format": "car", "dag-scope": "most"}, {}, 400, "dag-scope"),
         ("/ipfs/{cid}/some/path", {"format": "car"}, {}, 400, "paths inside a DAG"),
-        (
-            "/ipfs/QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH",
-            {"format": "raw"},
-            {"Cache-Control": "only-if-cached"},
-            412,
-            "not in",
-        ),
+        (ABSENT, {"format": "raw"}, {"Cache-Control": "only-if-cached"}, 412, "not in"),
     ],
 )  # fmt: skip
 def test_bad_requests_get_clear_json_errors(

@@ -30,15 +30,33 @@ KEY = bytes.fromhex("4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f3
     data=st.binary(max_size=200),
     fee=st.integers(1, 10**12),
 )
-def test_fast_signer_matches_eth_account(nonce: int, gas: int, value: int, data: bytes,
-                                         fee: int) -> None:
+def test_fast_signer_matches_eth_account(
+    nonce: int, gas: int, value: int, data: bytes, fee: int
+) -> None:
     to = "0x52908400098527886E0F7030069857D2E4169EE7"
-    signed = FastSigner(KEY).sign(chain_id=31337, nonce=nonce, to=to, data=data, gas=gas,
-                                  max_fee=2 * fee, priority_fee=fee, value=value)
-    reference = Account.from_key(KEY).sign_transaction({
-        "type": 2, "chainId": 31337, "nonce": nonce, "to": to, "data": data, "gas": gas,
-        "maxFeePerGas": 2 * fee, "maxPriorityFeePerGas": fee, "value": value,
-    })
+    signed = FastSigner(KEY).sign(
+        chain_id=31337,
+        nonce=nonce,
+        to=to,
+        data=data,
+        gas=gas,
+        max_fee=2 * fee,
+        priority_fee=fee,
+        value=value,
+    )
+    reference = Account.from_key(KEY).sign_transaction(
+        {
+            "type": 2,
+            "chainId": 31337,
+            "nonce": nonce,
+            "to": to,
+            "data": data,
+            "gas": gas,
+            "maxFeePerGas": 2 * fee,
+            "maxPriorityFeePerGas": fee,
+            "value": value,
+        }
+    )
     assert signed.raw == bytes(reference.raw_transaction)
     assert signed.hash == bytes(reference.hash)
 
@@ -148,8 +166,13 @@ def test_provider_unreachable() -> None:
 
 @pytest.mark.parametrize(
     ("text", "units"),
-    [("1", 10**18), ("0.5", 5 * 10**17), ("1_000", 1000 * 10**18), ("0.000000000000000001", 1),
-     ("123456789012.123456789012345678", 123456789012123456789012345678)],
+    [
+        ("1", 10**18),
+        ("0.5", 5 * 10**17),
+        ("1_000", 1000 * 10**18),
+        ("0.000000000000000001", 1),
+        ("123456789012.123456789012345678", 123456789012123456789012345678),
+    ],
 )
 def test_parse_amount(text: str, units: int) -> None:
     assert parse_amount(text) == units

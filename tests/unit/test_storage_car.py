@@ -74,7 +74,7 @@ def test_tampered_block_is_an_error_and_never_yielded(store: Store) -> None:
     tampered[-1] ^= 0x01  # inside the last block
     reader = CarReader(io.BytesIO(bytes(tampered)), origin="evil.car")
     good = []
-    with pytest.raises(IntegrityError, match="evil.car: tampered block") as info:
+    with pytest.raises(IntegrityError, match=r"evil\.car: tampered block") as info:
         for bcid, block in reader:
             good.append((bcid, block))
     assert len(good) == 3  # root and the first two leaves were fine

@@ -31,7 +31,9 @@ def _handler(source: Store) -> httpx.MockTransport:
         if host == "slow.test":
             raise httpx.ReadTimeout("timed out", request=request)
         if host == "html.test":
-            return httpx.Response(200, text="<html>hi</html>", headers={"content-type": "text/html"})
+            return httpx.Response(
+                200, text="<html>hi</html>", headers={"content-type": "text/html"}
+            )
         cid = parse_cid(request.url.path.removeprefix("/ipfs/"))
         if not source.blockstore.has(cid):
             return httpx.Response(404)

@@ -76,7 +76,7 @@ def test_missing_blocks_fail_before_any_output(store: Store) -> None:
     cid = store.put_bytes(data)
     store.blockstore.delete(store.ls(cid)[1].cid)
     assert not store.has(cid)
-    with pytest.raises(BlockNotFoundError, match="incomplete.*no gateway is configured"):
+    with pytest.raises(BlockNotFoundError, match=r"incomplete.*no gateway is configured"):
         store.cat(cid)
     with pytest.raises(BlockNotFoundError, match="is not in the local store"):
         store.cat("QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH")
@@ -88,7 +88,9 @@ def test_read_bytes_refuses_big_files(store: Store) -> None:
         store.read_bytes(cid, max_size=10)
 
 
-def test_from_config_uses_home_and_gateways(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_from_config_uses_home_and_gateways(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("NOOS_GATEWAYS", "http://a.test, http://b.test")
     cfg = load_config(home=tmp_path)
     store = Store.from_config(cfg, sync=False)

@@ -129,7 +129,7 @@ class Chain:
     def call(self, fn: ContractFunction, *, block: int | str = "latest") -> Any:
         """Call a view function; a revert becomes :class:`TransactionRevertedError`."""
         try:
-            return fn.call(block_identifier=block)
+            return fn.call(block_identifier=block)  # type: ignore[arg-type]
         except (ContractLogicError, Web3RPCError) as exc:
             raise TransactionRevertedError(reason_from_exception(exc)) from None
 
@@ -204,8 +204,10 @@ class Chain:
         tx_hash = "0x" + signed.hash.hex()
         if not wait:
             return Receipt(tx_hash, -1, 0, -1, None, [], None)
-        return self.wait(tx_hash, call={"from": account.address, "to": to, "data": data,
-                                        "value": value, "gas": gas})
+        return self.wait(
+            tx_hash,
+            call={"from": account.address, "to": to, "data": data, "value": value, "gas": gas},
+        )
 
     def deploy(self, account: LocalAccount, name: str, *args: Any) -> Receipt:
         """Deploy the shipped artifact ``name`` with constructor ``args``."""

@@ -80,7 +80,9 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def anvil_command(anvil: str, port: int, state_file: Path | None, host: str = "127.0.0.1") -> list[str]:
+def anvil_command(
+    anvil: str, port: int, state_file: Path | None, host: str = "127.0.0.1"
+) -> list[str]:
     """The anvil command line Noosphere uses (pinned hardfork, deterministic accounts)."""
     cmd = [
         anvil,
@@ -102,7 +104,8 @@ def _rpc_answers(url: str, timeout: float = 0.5) -> bool:
 
     try:
         response = httpx.post(
-            url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []},
+            url,
+            json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []},
             timeout=timeout,
         )
         return response.status_code == 200 and "result" in response.json()
@@ -168,7 +171,10 @@ class Devnet:
         url = f"http://127.0.0.1:{port}"
         with self.log_file.open("ab") as log:
             process = subprocess.Popen(
-                cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                cmd,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
         deadline = time.monotonic() + START_TIMEOUT

@@ -46,21 +46,28 @@ def serve(host: str, port: int, fund: list[str]) -> None:
     def handle(request: dict[str, Any]) -> dict[str, Any]:
         with lock:
             try:
-                response = dict(request_fn(request["method"], request.get("params", [])))
+                response = dict(
+                    request_fn(  # type: ignore[call-overload]
+                        request["method"], request.get("params", [])
+                    )
+                )
             except Exception as exc:  # the error goes back to the client, as a node does
                 message = str(exc.args[0]) if exc.args else type(exc).__name__
                 data = getattr(exc, "data", None)
                 error: dict[str, Any] = {"code": -32000, "message": message}
                 if message.startswith("execution reverted"):
                     code, reason = 3, message.removeprefix("execution reverted").lstrip(": ")
-                    error = {"code": code, "message": message,
-                             "data": "0x08c379a0" + encode(["string"], [reason]).hex()}
+                    error = {
+                        "code": code,
+                        "message": message,
+                        "data": "0x08c379a0" + encode(["string"], [reason]).hex(),
+                    }
                 elif data is not None:
                     error["data"] = data
                 response = {"error": error}
         wire = _to_wire({k: v for k, v in response.items() if k != "error"})
         if "error" in response:
-            wire["error"] = dict(response["error"])  # codes stay integers
+            wire["error"] = dict(response["error"])  # type: ignore[call-overload]
         wire["id"] = request.get("id")
         wire["jsonrpc"] = "2.0"
         return wire

@@ -167,7 +167,7 @@ class EventIndex:
             end = min(start + self.chunk - 1, head)
             try:
                 raw_logs = self.chain.w3.eth.get_logs(
-                    {"address": address, "fromBlock": start, "toBlock": end}
+                    {"address": to_checksum_address(address), "fromBlock": start, "toBlock": end}
                 )
             except (TransientRpcError, ValueError, Web3RPCError) as exc:
                 if self.chunk > 1 and _too_large(exc):
@@ -251,7 +251,10 @@ class EventIndex:
         topics = log.get("topics") or []
         abi = by_topic.get(bytes(topics[0])) if topics else None
         if abi is None:
-            event_name, args = "<unknown>", {"topics": _jsonable(topics), "data": _jsonable(log["data"])}
+            event_name, args = (
+                "<unknown>",
+                {"topics": _jsonable(topics), "data": _jsonable(log["data"])},
+            )
         else:
             decoded = get_event_data(self.chain.w3.codec, abi, log)  # type: ignore[arg-type]
             event_name, args = decoded["event"], _jsonable(dict(decoded["args"]))
@@ -296,8 +299,16 @@ class EventIndex:
             if where and any(_norm(args.get(k)) != _norm(v) for k, v in where.items()):
                 continue
             found.append(
-                Event(row["contract"], row["event"], args, row["address"], row["block_number"],
-                      row["block_hash"], row["tx_hash"], row["log_index"])  # fmt: skip
+                Event(
+                    row["contract"],
+                    row["event"],
+                    args,
+                    row["address"],
+                    row["block_number"],
+                    row["block_hash"],
+                    row["tx_hash"],
+                    row["log_index"],
+                )
             )
         return found
 

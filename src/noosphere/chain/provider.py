@@ -40,7 +40,9 @@ class RetryingHTTPProvider(HTTPProvider):
         for attempt in range(self.retries + 1):
             try:
                 return self._request_session_manager.make_post_request(  # type: ignore[no-any-return]
-                    self.endpoint_uri, request_data, **self.get_request_kwargs()
+                    self.endpoint_uri,  # type: ignore[arg-type]
+                    request_data,
+                    **self.get_request_kwargs(),
                 )
             except (requests.ConnectionError, requests.Timeout) as exc:
                 last = exc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from eth_abi import decode as abi_decode
@@ -37,7 +38,7 @@ def decode_revert_data(data: bytes | str | None) -> str:
 
 
 def reason_from_exception(exc: BaseException) -> str:
-    """Best reason string from a web3 ``ContractLogicError``/``Web3RPCError`` or eth-tester error."""
+    """Best reason string from a web3 ``ContractLogicError``, ``Web3RPCError`` or the like."""
     data: Any = getattr(exc, "data", None)
     if isinstance(data, str) and not _is_hex(data):
         data = None
@@ -49,10 +50,8 @@ def reason_from_exception(exc: BaseException) -> str:
     if isinstance(message, str) and message.startswith("{") and "'message'" in message:
         import ast
 
-        try:
+        with contextlib.suppress(ValueError, SyntaxError):
             message = ast.literal_eval(message)
-        except (ValueError, SyntaxError):
-            pass
     if isinstance(message, dict):
         message = message.get("message", str(message))
     text = str(message)
@@ -65,6 +64,8 @@ def reason_from_exception(exc: BaseException) -> str:
 
 def _is_hex(text: str) -> bool:
     body = text.removeprefix("0x")
-    return text.startswith("0x") and len(body) % 2 == 0 and all(
-        c in "0123456789abcdefABCDEF" for c in body
+    return (
+        text.startswith("0x")
+        and len(body) % 2 == 0
+        and all(c in "0123456789abcdefABCDEF" for c in body)
     )

@@ -45,7 +45,9 @@ class FastSigner:
         value: int = 0,
     ) -> SignedTx:
         """Sign one type-2 transaction; ``to=None`` deploys a contract."""
-        to_bytes = b"" if to is None else (to if isinstance(to, bytes) else to_canonical_address(to))
+        to_bytes = (
+            b"" if to is None else (to if isinstance(to, bytes) else to_canonical_address(to))
+        )
         fields = [chain_id, nonce, priority_fee, max_fee, gas, to_bytes, value, data, []]
         signature = self._key.sign_recoverable(keccak(b"\x02" + rlp.encode(fields)), hasher=None)
         r = int.from_bytes(signature[:32], "big")

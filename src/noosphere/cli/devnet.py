@@ -6,16 +6,20 @@ import typer
 
 from noosphere.cli import _app
 
-app = typer.Typer(help="Run a local development chain with the protocol deployed.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Run a local development chain with the protocol deployed.", no_args_is_help=True
+)
 
 
 def _devnet(port: int | None = None):  # type: ignore[no-untyped-def]
     from noosphere.chain.devnet import Devnet
 
     cfg = _app.config()
-    return cfg, Devnet(cfg.home, anvil_path=str(cfg.anvil_path),
-                       port=int(port if port is not None else cfg.devnet_port))
+    return cfg, Devnet(
+        cfg.home,
+        anvil_path=str(cfg.anvil_path),
+        port=int(port if port is not None else cfg.devnet_port),
+    )
 
 
 def ensure_deployed(cfg, rpc_url: str) -> tuple[object, bool]:  # type: ignore[no-untyped-def]
@@ -31,8 +35,9 @@ def ensure_deployed(cfg, rpc_url: str) -> tuple[object, bool]:  # type: ignore[n
         return load_manifest(cfg.home, chain), False
     except (ManifestError, ChainMismatchError):
         pass
-    manifest = deploy_protocol(chain, dev_account(0), cfg.home,
-                               progress=lambda m: _app.console.print(f"  {m}"))
+    manifest = deploy_protocol(
+        chain, dev_account(0), cfg.home, progress=lambda m: _app.console.print(f"  {m}")
+    )
     return manifest, True
 
 
@@ -51,7 +56,9 @@ def start(
             "[yellow]anvil not found: using the embedded py-evm chain (slow, not persisted). "
             "Install anvil with `make setup` or set anvil_path.[/]"
         )
-    _app.console.print(f"devnet running at [bold]{info.rpc_url}[/] (pid {info.pid}, {info.backend})")
+    _app.console.print(
+        f"devnet running at [bold]{info.rpc_url}[/] (pid {info.pid}, {info.backend})"
+    )
     if deploy:
         try:
             manifest, fresh = ensure_deployed(cfg, info.rpc_url)
@@ -84,8 +91,9 @@ def status() -> None:
         _app.console.print("devnet: [bold]stopped[/]")
         raise typer.Exit(3)
     chain = Chain.connect(info.rpc_url)
-    _app.console.print(f"devnet: [bold green]running[/] at {info.rpc_url} "
-                       f"(pid {info.pid}, {info.backend})")
+    _app.console.print(
+        f"devnet: [bold green]running[/] at {info.rpc_url} (pid {info.pid}, {info.backend})"
+    )
     _app.console.print(f"  chain id {chain.chain_id}, head block {chain.block_number}")
     try:
         manifest = load_manifest(cfg.home, chain)

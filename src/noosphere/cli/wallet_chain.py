@@ -49,8 +49,11 @@ def balance(
     table = Table(title=f"balances on chain {protocol.chain.chain_id}")
     for column in ("key", "address", "NOOS", "votes", "delegate", "native"):
         numeric = column in ("NOOS", "votes", "native")
-        table.add_column(column, justify="right" if numeric else "left",
-                         no_wrap=column in ("address", "delegate"))
+        table.add_column(
+            column,
+            justify="right" if numeric else "left",
+            no_wrap=column in ("address", "delegate"),
+        )
     zero = "0x" + "0" * 40
     for label, address in rows:
         delegate = token.delegates(address)

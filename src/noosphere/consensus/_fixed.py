@@ -156,8 +156,14 @@ def div_le(
         a64 = as_fixed(a64)
     d64 = as_fixed(d)
     m = reciprocal(d64) if inverse is None else inverse
-    quotient = np.multiply(a64, m, dtype=np.uint64)
-    quotient >>= np.uint64(FRAC_BITS)
+    product = np.multiply(a64, m, dtype=np.uint64)
+    quotient = product >> np.uint64(FRAC_BITS)
+    if a_max < ONE // 2:
+        # The estimate a·m / 2**32 is within (a + 1) / 2**32 below the true quotient, so it can
+        # only fall short of the floor when its own fraction exceeds 1 − (a_max + 1) / 2**32.
+        product &= np.uint64(_MASK32)
+        if not (product > np.uint64(_MASK32 - a_max - 1)).any():
+            return quotient
     remainder = np.left_shift(a64, np.uint64(FRAC_BITS), dtype=np.uint64)
     remainder -= quotient * d64
     corrections = 2 if a_max >= ONE and int(a64.max(initial=0)) >= ONE else 1

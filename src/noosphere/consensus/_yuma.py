@@ -78,8 +78,11 @@ def _masked_weights(
     masked[self_rows, rows[self_rows]] = 0
     updated = inputs.last_update[rows]
     registered = inputs.block_at_registration
-    if updated.size and registered.size and int(registered.max()) >= int(updated.min()):
-        masked[updated[:, None] <= registered[None, :]] = 0
+    if updated.size:
+        late = np.flatnonzero(registered >= updated.min())  # the only columns that can be stale
+        if late.size:
+            stale = updated[:, None] <= registered[None, late]
+            masked[:, late] = np.where(stale, np.uint16(0), masked[:, late])
     return masked
 
 
@@ -100,13 +103,18 @@ def run_epoch(inputs: EpochInputs) -> EpochResult:
     active_stake = normalize(np.where(inactive | ~permit, _ZERO, stake))
 
     # The rows that matter: permits old or new, stored bonds, and every voter.
-    kept = np.flatnonzero(permit[given] | permit_new[given] | inputs.bonds.any(axis=1))
+    holders = permit[given] | permit_new[given]
+    others = np.flatnonzero(~holders)
+    if others.size:
+        holders[others[inputs.bonds[others].any(axis=1)]] = True
+    kept = np.flatnonzero(holders)
     listed = np.zeros(n, dtype=np.bool_)
     listed[given] = True
     extra = np.flatnonzero((active_stake > 0) & ~listed)
     rows = np.concatenate([given[kept], extra.astype(np.int64)])
-    weights = inputs.weights[kept]
-    bonds = inputs.bonds[kept]
+    everything = kept.size == given.size
+    weights = inputs.weights if everything else inputs.weights[kept]
+    bonds = inputs.bonds if everything else inputs.bonds[kept]
     if extra.size:
         pad = np.zeros((extra.size, n), dtype=np.uint16)
         weights, bonds = np.concatenate([weights, pad]), np.concatenate([bonds, pad])
@@ -143,11 +151,14 @@ def run_epoch(inputs: EpochInputs) -> EpochResult:
         validator_share = active_stake if active_stake.any() else stake
 
     # Bonds rows: new values for permit holders, wiped for permits lost, others untouched.
-    bonds_out = inputs.bonds.copy()
-    stored = outcome.stored_bonds
     gaining = permit_new[given[kept]]
-    bonds_out[kept[gaining]] = stored[: kept.size][gaining]
-    bonds_out[kept[~gaining & permit[given[kept]]]] = 0
+    losing = ~gaining & permit[given[kept]]
+    if everything and gaining.all():
+        bonds_out = outcome.stored_bonds[: kept.size]
+    else:
+        bonds_out = inputs.bonds.copy()
+        bonds_out[kept[gaining]] = outcome.stored_bonds[: kept.size][gaining]
+    bonds_out[kept[losing]] = 0
 
     return EpochResult(
         rows=given,

@@ -52,6 +52,10 @@ def _digest_from_key(key: str) -> bytes | None:
     return raw[2:]
 
 
+def _unreadable(path: Path, exc: OSError) -> StoreError:
+    return StoreError(f"cannot read block file {path}: {exc.strerror or exc}")
+
+
 class Blockstore:
     """Blocks on disk under ``root``; every read and every checked write verifies the hash."""
 
@@ -100,6 +104,8 @@ class Blockstore:
             return self.path_for(bytes(parsed.raw_digest)).stat().st_size
         except FileNotFoundError:
             raise BlockNotFoundError(f"block {display(parsed)} is not in the local store") from None
+        except OSError as exc:
+            raise _unreadable(self.path_for(bytes(parsed.raw_digest)), exc) from None
 
     def get(self, cid: CidLike) -> bytes:
         """Read a block and check it hashes to ``cid``.
@@ -119,6 +125,8 @@ class Blockstore:
         except FileNotFoundError:
             shown = display(make_cid(digest, codec))
             raise BlockNotFoundError(f"block {shown} is not in the local store") from None
+        except OSError as exc:
+            raise _unreadable(path, exc) from None
         if hashlib.sha256(data).digest() != digest:
             shown = display(make_cid(digest, codec))
             raise IntegrityError(
@@ -129,12 +137,15 @@ class Blockstore:
 
     def peek(self, digest: bytes, size: int = 1, codec: int = DAG_PB) -> bytes:
         """The first ``size`` bytes of a stored block, unverified (cheap DAG-shape checks)."""
+        path = self.path_for(digest)
         try:
-            with open(self.path_for(digest), "rb", buffering=0) as fh:
+            with open(path, "rb", buffering=0) as fh:
                 return fh.read(size)
         except FileNotFoundError:
             shown = display(make_cid(digest, codec))
             raise BlockNotFoundError(f"block {shown} is not in the local store") from None
+        except OSError as exc:
+            raise _unreadable(path, exc) from None
 
     def digests(self) -> Iterator[bytes]:
         """Iterate over the sha2-256 digests of all stored blocks (in no particular order)."""
@@ -183,10 +194,13 @@ class Blockstore:
 
     def delete(self, cid: CidLike) -> bool:
         """Remove a block; return whether it was there."""
+        path = self.path_for(bytes(parse_cid(cid).raw_digest))
         try:
-            os.unlink(self.path_for(bytes(parse_cid(cid).raw_digest)))
+            os.unlink(path)
         except FileNotFoundError:
             return False
+        except OSError as exc:
+            raise StoreError(f"cannot delete {path}: {exc.strerror or exc}") from None
         return True
 
     def writer(self, depth: int = 8) -> BlockWriter:

@@ -236,10 +236,11 @@ def create_app(store: Store) -> FastAPI:
             headers["Content-Location"] = str(request.url)
         if scope == "entity" and _is_directory(root):
             scope = "block"
-        if head:
-            return Response(headers=headers, media_type=media)
+        if head:  # no Content-Length: a CAR's size is only known once streamed
+            return StreamingResponse(iter(()), headers=headers, media_type=media)
+        root_block = load(root)  # a corrupt root fails the request before any byte is sent
         if scope == "block":
-            blocks: Iterator[tuple[bytes, bytes]] = iter([(root, load(root))])
+            blocks: Iterator[tuple[bytes, bytes]] = iter([(root, root_block)])
         else:
             blocks = exporter.iter_blocks(root, load, dups=want.dups)
         return StreamingResponse(

@@ -109,7 +109,10 @@ def _reader(stream: Any) -> Callable[[memoryview], int]:
         total = 0
         size = len(view)
         while total < size:
-            got = readinto(view[total:] if total else view)
+            try:
+                got = readinto(view[total:] if total else view)
+            except OSError as exc:
+                raise StoreError(f"reading the input failed: {exc.strerror or exc}") from None
             if got is None:
                 raise StoreError("cannot import from a non-blocking stream that has no data ready")
             if got == 0:

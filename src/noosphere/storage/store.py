@@ -117,12 +117,18 @@ class Store:
 
     def _record(self, result: ImportResult, name: str | None) -> None:
         line = {"cid": str(result.cid), "size": result.size, "name": name, "added": time.time()}
-        self.home.mkdir(parents=True, exist_ok=True)
-        with open(self.home / ROOTS_FILE, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(line) + "\n")
-            fh.flush()
-            if self.blockstore.sync:
-                os.fsync(fh.fileno())
+        path = self.home / ROOTS_FILE
+        try:
+            self.home.mkdir(parents=True, exist_ok=True)
+            with open(path, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps(line) + "\n")
+                fh.flush()
+                if self.blockstore.sync:
+                    os.fsync(fh.fileno())
+        except OSError as exc:
+            raise StoreError(
+                f"{result.cid} is stored but could not be recorded in {path}: {exc.strerror or exc}"
+            ) from None
 
     def roots(self) -> list[RootRecord]:
         """The roots added with ``put_*``, oldest first, one entry per CID (latest name wins)."""
@@ -130,7 +136,11 @@ class Store:
         if not path.exists():
             return []
         found: dict[str, RootRecord] = {}
-        for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise StoreError(f"cannot read {path}: {exc.strerror or exc}") from None
+        for line in text.splitlines():
             try:
                 row = json.loads(line)
                 record = RootRecord(
