@@ -18,6 +18,7 @@ test-fast: setup
 	$(PY) -m pytest -x -q tests/unit tests/contracts
 
 bench: setup
+	@tools/install_bench_deps.sh
 	$(PY) -m bench
 
 contracts: setup

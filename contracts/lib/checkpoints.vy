@@ -3,16 +3,18 @@
 @title Packed Checkpoint Histories
 @custom:contract-name checkpoints
 @license GNU Affero General Public License v3.0 only
-@notice A history of `(key, value)` checkpoints per address, where a key
+@notice Histories of `(key, value)` checkpoints, each named by a `uint256`
+        identifier (e.g. an address converted to `uint256`, or a value
+        above `2**160` for a history that is not an account's), where a key
         is an ERC-6372 timepoint (`uint48`) and a value is at most
         `max_value(uint160)`. A lookup returns the value of the most
         recent checkpoint whose key is at or before a timepoint. The
         semantics follow OpenZeppelin's `Checkpoints.Trace208`
         (`push`, `latest`, `upperLookupRecent`), with a narrower value.
-@dev Storage layout: checkpoint `i` of `account` is one word,
-     `self._checkpoints[account][i] = key << 160 | value`. The number of
-     checkpoints of `account` lives in the top 48 bits of word `0`, so the
-     first checkpoint of an account costs a single zero-to-nonzero SSTORE
+@dev Storage layout: checkpoint `i` of history `trace` is one word,
+     `self._checkpoints[trace][i] = key << 160 | value`. The number of
+     checkpoints of `trace` lives in the top 48 bits of word `0`, so the
+     first checkpoint of a history costs a single zero-to-nonzero SSTORE
      instead of two (array length and element). The value is therefore
      limited to 160 bits; a caller must bound what it stores (the NOOS
      token bounds its cap by `max_value(uint160)`).
@@ -44,8 +46,8 @@ _LOW_MASK: constant(uint256) = 2**208 - 1
 _MAX_SEARCH_STEPS: constant(uint256) = 64
 
 
-# @dev The packed checkpoints of each address, see the `@dev` note above.
-_checkpoints: HashMap[address, HashMap[uint256, uint256]]
+# @dev The packed checkpoints of each history, see the `@dev` note above.
+_checkpoints: HashMap[uint256, HashMap[uint256, uint256]]
 
 
 @deploy
@@ -61,64 +63,64 @@ def __init__():
 
 @internal
 @view
-def _length(account: address) -> uint256:
+def _length(trace: uint256) -> uint256:
     """
-    @dev Returns the number of checkpoints of `account`.
-    @param account The 20-byte address whose history is read.
+    @dev Returns the number of checkpoints of history `trace`.
+    @param trace The 32-byte identifier of the history.
     @return uint256 The number of checkpoints.
     """
-    return self._checkpoints[account][0] >> _LENGTH_SHIFT
+    return self._checkpoints[trace][0] >> _LENGTH_SHIFT
 
 
 @internal
 @view
-def _at(account: address, pos: uint256) -> (uint48, uint256):
+def _at(trace: uint256, pos: uint256) -> (uint48, uint256):
     """
-    @dev Returns the checkpoint of `account` at index `pos`.
-    @notice The caller must check `pos < self._length(account)`;
+    @dev Returns the checkpoint of history `trace` at index `pos`.
+    @notice The caller must check `pos < self._length(trace)`;
             a position past the end reads as the zero checkpoint.
-    @param account The 20-byte address whose history is read.
+    @param trace The 32-byte identifier of the history.
     @param pos The 32-byte index of the checkpoint.
     @return uint48 The checkpoint's key (timepoint).
     @return uint256 The checkpoint's value.
     """
-    word: uint256 = self._checkpoints[account][pos]
+    word: uint256 = self._checkpoints[trace][pos]
     # The mask keeps 48 bits, so the conversion cannot fail.
     return convert((word >> _KEY_SHIFT) & _KEY_MASK, uint48), word & _VALUE_MASK
 
 
 @internal
 @view
-def _latest(account: address) -> uint256:
+def _latest(trace: uint256) -> uint256:
     """
-    @dev Returns the value of the latest checkpoint of `account`,
+    @dev Returns the value of the latest checkpoint of history `trace`,
          or `0` if there is none.
-    @param account The 20-byte address whose history is read.
+    @param trace The 32-byte identifier of the history.
     @return uint256 The latest value.
     """
-    head: uint256 = self._checkpoints[account][0]
+    head: uint256 = self._checkpoints[trace][0]
     length: uint256 = head >> _LENGTH_SHIFT
     if length <= 1:
         # An empty history has an all-zero word `0`.
         return head & _VALUE_MASK
     # `length > 1`, hence `length - 1` cannot underflow.
-    return self._checkpoints[account][unsafe_sub(length, 1)] & _VALUE_MASK
+    return self._checkpoints[trace][unsafe_sub(length, 1)] & _VALUE_MASK
 
 
 @internal
 @view
-def _upper_lookup_recent(account: address, key: uint48) -> uint256:
+def _upper_lookup_recent(trace: uint256, key: uint48) -> uint256:
     """
-    @dev Returns the value of the last checkpoint of `account` whose
+    @dev Returns the value of the last checkpoint of history `trace` whose
          key is lower than or equal to `key`, or `0` if there is none.
     @notice Optimised for recent keys: the latest checkpoint is tried
             first, then (as in OpenZeppelin's `upperLookupRecent`) the
             search starts in the last `sqrt(length)` checkpoints.
-    @param account The 20-byte address whose history is read.
+    @param trace The 32-byte identifier of the history.
     @param key The 6-byte timepoint to look up.
     @return uint256 The value at `key`.
     """
-    head: uint256 = self._checkpoints[account][0]
+    head: uint256 = self._checkpoints[trace][0]
     length: uint256 = head >> _LENGTH_SHIFT
     if length == 0:
         return 0
@@ -127,7 +129,7 @@ def _upper_lookup_recent(account: address, key: uint48) -> uint256:
     # `length > 0`, hence `length - 1` cannot underflow.
     last: uint256 = head
     if length > 1:
-        last = self._checkpoints[account][unsafe_sub(length, 1)]
+        last = self._checkpoints[trace][unsafe_sub(length, 1)]
     if (last >> _KEY_SHIFT) & _KEY_MASK <= target:
         return last & _VALUE_MASK
 
@@ -136,7 +138,7 @@ def _upper_lookup_recent(account: address, key: uint48) -> uint256:
     if length > 5:
         # `isqrt(length) < length`, hence no underflow.
         mid: uint256 = unsafe_sub(length, isqrt(length))
-        if target < self._key_at(account, mid):
+        if target < self._key_at(trace, mid):
             high = mid
         else:
             low = unsafe_add(mid, 1)
@@ -146,41 +148,41 @@ def _upper_lookup_recent(account: address, key: uint48) -> uint256:
             break
         # Both bounds are below 2**49, so the sum cannot overflow.
         mid: uint256 = unsafe_add(low, high) >> 1
-        if self._key_at(account, mid) > target:
+        if self._key_at(trace, mid) > target:
             high = mid
         else:
             low = unsafe_add(mid, 1)
 
     if high == 0:
         return 0
-    return self._checkpoints[account][unsafe_sub(high, 1)] & _VALUE_MASK
+    return self._checkpoints[trace][unsafe_sub(high, 1)] & _VALUE_MASK
 
 
 @internal
-def _update(account: address, key: uint48, amount: uint256, increase: bool) -> (uint256, uint256):
+def _update(trace: uint256, key: uint48, amount: uint256, increase: bool) -> (uint256, uint256):
     """
     @dev Adds `amount` to (or subtracts it from) the latest value of
-         `account` and records the result at timepoint `key`: the latest
+         history `trace` and records the result at timepoint `key`: the latest
          checkpoint is overwritten when it has the same key, otherwise a
          checkpoint is appended.
     @notice Reverts if `key` is lower than the latest checkpoint's key,
             if the subtraction underflows or if the result does not fit
             in 160 bits.
-    @param account The 20-byte address whose history is updated.
+    @param trace The 32-byte identifier of the history.
     @param key The 6-byte timepoint of the new value.
     @param amount The 32-byte amount to add or subtract.
     @param increase Whether `amount` is added (`True`) or subtracted.
     @return uint256 The previous latest value.
     @return uint256 The new latest value.
     """
-    head: uint256 = self._checkpoints[account][0]
+    head: uint256 = self._checkpoints[trace][0]
     length: uint256 = head >> _LENGTH_SHIFT
     last_pos: uint256 = 0
     last: uint256 = head
     if length > 1:
         # `length > 1`, hence `length - 1` cannot underflow.
         last_pos = unsafe_sub(length, 1)
-        last = self._checkpoints[account][last_pos]
+        last = self._checkpoints[trace][last_pos]
 
     old_value: uint256 = last & _VALUE_MASK
     new_value: uint256 = 0
@@ -197,25 +199,25 @@ def _update(account: address, key: uint48, amount: uint256, increase: bool) -> (
     if length != 0 and last_key == new_key:
         if last_pos == 0:
             word = word | (length << _LENGTH_SHIFT)
-        self._checkpoints[account][last_pos] = word
+        self._checkpoints[trace][last_pos] = word
     elif length == 0:
-        self._checkpoints[account][0] = word | (1 << _LENGTH_SHIFT)
+        self._checkpoints[trace][0] = word | (1 << _LENGTH_SHIFT)
     else:
         assert last_key < new_key, "checkpoints: unordered insertion"
-        self._checkpoints[account][length] = word
+        self._checkpoints[trace][length] = word
         # The count is below 2**48, so `length + 1` fits in its 48 bits.
-        self._checkpoints[account][0] = (head & _LOW_MASK) | (unsafe_add(length, 1) << _LENGTH_SHIFT)
+        self._checkpoints[trace][0] = (head & _LOW_MASK) | (unsafe_add(length, 1) << _LENGTH_SHIFT)
 
     return old_value, new_value
 
 
 @internal
 @view
-def _key_at(account: address, pos: uint256) -> uint256:
+def _key_at(trace: uint256, pos: uint256) -> uint256:
     """
-    @dev Returns the key of the checkpoint of `account` at index `pos`.
-    @param account The 20-byte address whose history is read.
+    @dev Returns the key of the checkpoint of history `trace` at index `pos`.
+    @param trace The 32-byte identifier of the history.
     @param pos The 32-byte index of the checkpoint.
     @return uint256 The checkpoint's key.
     """
-    return (self._checkpoints[account][pos] >> _KEY_SHIFT) & _KEY_MASK
+    return (self._checkpoints[trace][pos] >> _KEY_SHIFT) & _KEY_MASK

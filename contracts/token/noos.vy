@@ -138,10 +138,9 @@ _DELEGATION_TYPE_HASH: constant(bytes32) = keccak256(
 _CLOCK_MODE: constant(String[29]) = "mode=blocknumber&from=default"
 
 
-# @dev The key of the total supply history in the `history` module.
-# The zero address never receives delegated votes (`_move_delegate_votes`
-# skips it), so its history is free to hold the total supply.
-_TOTAL_SUPPLY_KEY: constant(address) = empty(address)
+# @dev The identifier of the total supply history in the `history` module;
+# a delegate's history is its address converted to `uint256`, always below.
+_TOTAL_SUPPLY_TRACE: constant(uint256) = 2**160
 
 
 # @dev The largest cap: packed checkpoints hold 160-bit values.
@@ -321,7 +320,7 @@ def getVotes(account: address) -> uint256:
     @param account The 20-byte delegate address.
     @return uint256 The 32-byte amount of votes.
     """
-    return history._latest(account)
+    return history._latest(self._trace(account))
 
 
 @external
@@ -335,7 +334,7 @@ def getPastVotes(account: address, timepoint: uint256) -> uint256:
     @param timepoint The 32-byte past block number.
     @return uint256 The 32-byte amount of votes.
     """
-    return history._upper_lookup_recent(account, self._past_timepoint(timepoint))
+    return history._upper_lookup_recent(self._trace(account), self._past_timepoint(timepoint))
 
 
 @external
@@ -348,7 +347,7 @@ def getPastTotalSupply(timepoint: uint256) -> uint256:
     @param timepoint The 32-byte past block number.
     @return uint256 The 32-byte total supply.
     """
-    return history._upper_lookup_recent(_TOTAL_SUPPLY_KEY, self._past_timepoint(timepoint))
+    return history._upper_lookup_recent(_TOTAL_SUPPLY_TRACE, self._past_timepoint(timepoint))
 
 
 @external
@@ -359,7 +358,7 @@ def numCheckpoints(account: address) -> uint32:
     @param account The 20-byte delegate address.
     @return uint32 The number of checkpoints.
     """
-    return convert(history._length(account), uint32)
+    return convert(history._length(self._trace(account)), uint32)
 
 
 @external
@@ -373,10 +372,10 @@ def checkpoints(account: address, pos: uint32) -> Checkpoint208:
     @return Checkpoint208 The checkpoint's block number and votes.
     """
     index: uint256 = convert(pos, uint256)
-    assert index < history._length(account), "noos: checkpoint does not exist"
+    assert index < history._length(self._trace(account)), "noos: checkpoint does not exist"
     key: uint48 = 0
     votes: uint256 = 0
-    key, votes = history._at(account, index)
+    key, votes = history._at(self._trace(account), index)
     # `votes` is at most `max_value(uint160)` by construction.
     return Checkpoint208(_key=key, _value=convert(votes, uint208))
 
@@ -436,6 +435,17 @@ def _clock() -> uint48:
 
 
 @internal
+@pure
+def _trace(account: address) -> uint256:
+    """
+    @dev Returns the identifier of the vote history of `account`.
+    @param account The 20-byte delegate address.
+    @return uint256 The address as a 32-byte identifier.
+    """
+    return convert(account, uint256)
+
+
+@internal
 @view
 def _past_timepoint(timepoint: uint256) -> uint48:
     """
@@ -458,7 +468,7 @@ def _mint(to: address, amount: uint256):
     """
     assert erc20.totalSupply + amount <= cap, "noos: cap exceeded"
     erc20._mint(to, amount)
-    history._update(_TOTAL_SUPPLY_KEY, self._clock(), amount, True)
+    history._update(_TOTAL_SUPPLY_TRACE, self._clock(), amount, True)
     self._move_delegate_votes(empty(address), self.delegates[to], amount)
 
 
@@ -471,7 +481,7 @@ def _burn(owner: address, amount: uint256):
     @param amount The 32-byte token amount to be destroyed.
     """
     erc20._burn(owner, amount)
-    history._update(_TOTAL_SUPPLY_KEY, self._clock(), amount, False)
+    history._update(_TOTAL_SUPPLY_TRACE, self._clock(), amount, False)
     self._move_delegate_votes(self.delegates[owner], empty(address), amount)
 
 
@@ -507,8 +517,8 @@ def _move_delegate_votes(src: address, dst: address, amount: uint256):
     old_votes: uint256 = 0
     new_votes: uint256 = 0
     if src != empty(address):
-        old_votes, new_votes = history._update(src, now, amount, False)
+        old_votes, new_votes = history._update(self._trace(src), now, amount, False)
         log DelegateVotesChanged(delegate=src, previousVotes=old_votes, newVotes=new_votes)
     if dst != empty(address):
-        old_votes, new_votes = history._update(dst, now, amount, True)
+        old_votes, new_votes = history._update(self._trace(dst), now, amount, True)
         log DelegateVotesChanged(delegate=dst, previousVotes=old_votes, newVotes=new_votes)

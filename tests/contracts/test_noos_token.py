@@ -527,6 +527,18 @@ def test_long_history_lookups(token, alice, bob):
         assert token.getPastVotes(alice.address, block) == want
 
 
+def test_zero_address_has_no_votes(token, deployer, alice):
+    # The total supply history is kept apart from every account's vote history.
+    with boa.env.prank(alice.address):
+        token.delegate(alice.address)
+    with boa.env.prank(deployer):
+        token.mint(alice.address, 1)
+    mine()
+    assert token.getVotes(ZERO_ADDRESS) == 0
+    assert token.getPastVotes(ZERO_ADDRESS, token.clock() - 1) == 0
+    assert token.numCheckpoints(ZERO_ADDRESS) == 0
+
+
 def test_checkpoints_reverts_past_the_end(token, alice):
     with boa.reverts("noos: checkpoint does not exist"):
         token.checkpoints(alice.address, 0)

@@ -1,4 +1,4 @@
-"""`noos store` as a user runs it: a subprocess with its own NOOS_HOME."""
+"""`noos store` as a user runs it: subprocesses with an isolated NOOS_HOME (see conftest)."""
 
 from __future__ import annotations
 
@@ -11,120 +11,71 @@ from pathlib import Path
 
 import aleph_cid
 import httpx
-import pytest
 
-NOOS = str(Path(sys.executable).with_name("noos"))
-
-
-def _env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NOOS_")}
-    env["NOOS_HOME"] = str(home)
-    return env
+from tests.e2e.conftest import Runner, assert_clean_error
 
 
-def noos(home: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [NOOS, *args], env=_env(home), input=stdin, capture_output=True, timeout=60
-    )
+def test_put_ls_cat_get(noos: Runner, tmp_path: Path) -> None:
+    text = "".join(f"row {i},{i * i}\n" for i in range(30_000))  # ~440 kB: two chunks
+    path = tmp_path / "table.csv"
+    path.write_text(text)
+    expected = aleph_cid.compute_cid(text.encode())
 
-
-def noos_many(home: Path, *commands: tuple[str, ...]) -> list[subprocess.CompletedProcess[bytes]]:
-    """Run independent commands at once (each is a fresh interpreter: startup dominates)."""
-    procs = [
-        subprocess.Popen(
-            [NOOS, *args], env=_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE
-        )
-        for args in commands
-    ]
-    results = []
-    for args, proc in zip(commands, procs, strict=True):
-        out, err = proc.communicate(timeout=60)
-        results.append(subprocess.CompletedProcess([NOOS, *args], proc.returncode, out, err))
-    return results
-
-
-@pytest.fixture
-def home(tmp_path: Path) -> Path:
-    return tmp_path / "home"
-
-
-def test_put_ls_cat_get(home: Path, tmp_path: Path) -> None:
-    data = os.urandom(300_000)
-    path = tmp_path / "weights.bin"
-    path.write_bytes(data)
-    expected = aleph_cid.compute_cid(data)
-
-    put = noos(home, "store", "put", str(path))
+    put = noos("store", "put", str(path))
     assert put.returncode == 0, put.stderr
-    lines = put.stdout.decode().splitlines()
-    assert lines[0] == f"added {expected} weights.bin (300,000 bytes)"
+    lines = put.stdout.splitlines()
+    assert lines[0] == f"added {expected} table.csv ({len(text):,} bytes)"
     assert lines[1].startswith("cidv1 bafybei")
 
-    out = tmp_path / "copy.bin"
-    listed, links, cat, got = noos_many(
-        home,
-        ("store", "ls"),
-        ("store", "ls", expected),
-        ("store", "cat", lines[1].split()[1]),  # by CIDv1
-        ("store", "get", expected, "-o", str(out)),
-    )
-    assert listed.returncode == 0
-    assert listed.stdout.decode().split()[0] == expected
-    assert "weights.bin" in listed.stdout.decode()
-    assert len(links.stdout.decode().splitlines()) == 2  # two chunks
-    assert cat.returncode == 0 and cat.stdout == data
+    listed = noos("store", "ls")
+    assert listed.stdout.split()[0] == expected
+    assert "table.csv" in listed.stdout
+    assert len(noos("store", "ls", expected).stdout.splitlines()) == 2  # two chunks
+
+    cat = noos("store", "cat", lines[1].split()[1])  # by CIDv1
+    assert cat.returncode == 0 and cat.stdout == text
+
+    out = tmp_path / "copy.csv"
+    got = noos("store", "get", expected, "-o", str(out))
     assert got.returncode == 0, got.stderr
-    assert out.read_bytes() == data
+    assert out.read_text() == text
 
 
-def test_hash_only_and_stdin(home: Path) -> None:
-    hashed = noos(home, "store", "put", "--hash-only", "-q", "-", stdin=b"hello world\n")
-    assert hashed.stdout.decode().strip() == "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o"
-    assert "no content stored yet" in noos(home, "store", "ls").stderr.decode()
+def test_hash_only_and_stdin(noos: Runner) -> None:
+    hashed = noos("store", "put", "--hash-only", "-q", "-", input="hello world\n")
+    assert hashed.stdout.strip() == "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o"
+    assert "no content stored yet" in noos("store", "ls").stderr
 
 
-def test_errors_are_one_line_without_traceback(home: Path) -> None:
-    results = noos_many(
-        home,
-        ("store", "cat", "Qmnotacid"),
-        ("store", "get", "bafyabc"),
-        ("store", "ls", "not a cid"),
-        ("store", "cat", "QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH"),  # absent, no gateway
-        ("store", "put", "/no/such/file"),
-    )
-    for result in results:
-        err = result.stderr.decode()
-        assert result.returncode != 0, result.args
-        assert err.startswith("error: "), err
-        assert len(err.strip().splitlines()) == 1, err
-        assert "Traceback" not in err
-        assert result.stdout == b""
-    assert "'Qmnotacid' is not a valid CID" in results[0].stderr.decode()
-    assert "no gateway is configured" in results[3].stderr.decode()
+def test_malformed_cids_and_paths_are_clean_errors(noos: Runner) -> None:
+    assert_clean_error(noos("store", "cat", "Qmnotacid"), "'Qmnotacid' is not a valid CID")
+    assert_clean_error(noos("store", "get", "bafyabc"), "'bafyabc' is not a valid CID")
+    absent = "QmbFMke1KXqnYyBBWxB74N4c5SBnJMVAiMNRcGu6x1AwQH"
+    assert_clean_error(noos("store", "cat", absent), "no gateway is configured")
+    assert_clean_error(noos("store", "put", "/no/such/file"), "/no/such/file does not exist")
 
 
-def test_corrupt_block_is_reported_and_kept(home: Path, tmp_path: Path) -> None:
-    put = noos(home, "store", "put", "-q", "-", stdin=b"precious data")
-    cid = put.stdout.decode().strip()
-    (block,) = (home / "blocks").rglob("*.data")
+def test_corrupt_block_is_reported_and_kept(noos: Runner, noos_home: Path, tmp_path: Path) -> None:
+    cid = noos("store", "put", "-q", "-", input="precious data").stdout.strip()
+    (block,) = (noos_home / "blocks").rglob("*.data")
     block.write_bytes(block.read_bytes().replace(b"precious", b"tampered"))
     out = tmp_path / "out"
-    result = noos(home, "store", "get", cid, "-o", str(out))
-    assert result.returncode != 0
-    assert "corrupt on disk" in result.stderr.decode()
+    assert_clean_error(noos("store", "get", cid, "-o", str(out)), "corrupt on disk")
     assert not out.exists()
-    assert block.exists()
+    assert block.exists()  # the evidence stays; nothing is deleted behind the user's back
 
 
-def test_serve(home: Path) -> None:
-    cid = noos(home, "store", "put", "-q", "-", stdin=b"served bytes").stdout.decode().strip()
+def test_serve(noos: Runner, noos_home: Path) -> None:
+    cid = noos("store", "put", "-q", "-", input="served bytes").stdout.strip()
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     sock.close()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NOOS_")}
+    env["NOOS_HOME"] = str(noos_home)
     server = subprocess.Popen(
-        [NOOS, "store", "serve", "--port", str(port)],
-        env=_env(home),
+        [sys.executable, "-m", "noosphere.cli", "store", "serve", "--port", str(port)],
+        env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

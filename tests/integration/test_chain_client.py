@@ -90,3 +90,15 @@ def test_unreachable_rpc_is_a_clear_error() -> None:
 def test_non_http_rpc_url_is_rejected() -> None:
     with pytest.raises(RpcUnreachableError):
         Chain.connect("ftp://example")
+
+
+def test_back_to_back_transfers_between_delegated_holders(protocol: Protocol) -> None:
+    """Gas is estimated against the pending block, so checkpoint writes are accounted for."""
+    token, alice, bob = protocol.token, dev_account(0), dev_account(1)
+    token.transfer(alice, bob.address, 10**18)
+    token.delegate(alice, alice.address)
+    token.delegate(bob, bob.address)
+    for _ in range(3):
+        token.transfer(alice, bob.address, 1)
+        token.transfer(bob, alice.address, 1)
+    assert token.votes(bob.address) == 10**18

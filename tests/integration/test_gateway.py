@@ -184,3 +184,62 @@ def test_tampering_gateway_is_refused_and_the_good_one_used(
     assert b"".join(both.cat(cid)) == data
     with GatewayClient([evil, url]) as client:
         assert client.get_block(cid) == store.blockstore.get(cid)
+
+
+@pytest.fixture
+def own(tmp_path: Path) -> Iterator[tuple[Store, str]]:
+    """A gateway over a store of this test's own, free to corrupt."""
+    store = Store(tmp_path / "own", sync=False)
+    server = _Server(create_app(store))
+    try:
+        yield store, server.url
+    finally:
+        server.stop()
+
+
+def test_accept_negotiation_follows_q_values(own: tuple[Store, str]) -> None:
+    store, url = own
+    cid = str(store.put_bytes(b"negotiated"))
+    accept = "application/vnd.ipld.car;q=0.5, application/vnd.ipld.raw"
+    answer = httpx.get(f"{url}/ipfs/{cid}", headers={"Accept": accept})
+    assert answer.headers["content-type"] == "application/vnd.ipld.raw"
+    car2 = "application/vnd.ipld.car; version=2, */*"
+    answer = httpx.get(f"{url}/ipfs/{cid}", headers={"Accept": car2})
+    assert answer.headers["content-type"] == "application/octet-stream"  # falls through to */*
+    assert answer.content == b"negotiated"
+    answer = httpx.get(
+        f"{url}/ipfs/{cid}?format=raw", headers={"Accept": "application/vnd.ipld.car"}
+    )
+    assert answer.headers["content-type"] == "application/vnd.ipld.raw"  # format wins
+
+
+def test_car_duplicates_follow_dups(own: tuple[Store, str]) -> None:
+    store, url = own
+    cid = str(store.put_bytes(b"\x00" * (3 * 262_144)))  # three identical leaves
+    no_dups = httpx.get(f"{url}/ipfs/{cid}?format=car")
+    assert no_dups.headers["content-type"].endswith("dups=n")
+    assert len(list(CarReader(io.BytesIO(no_dups.content)))) == 2
+    dups = httpx.get(f"{url}/ipfs/{cid}?format=car&car-dups=y")
+    assert dups.headers["content-type"].endswith("dups=y")
+    assert len(list(CarReader(io.BytesIO(dups.content)))) == 4
+    head = httpx.head(f"{url}/ipfs/{cid}?format=car")
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["etag"] == f'"{cid}.car.dfs.n.all"'
+
+
+def test_corrupt_blocks_are_never_served(own: tuple[Store, str]) -> None:
+    store, url = own
+    cid = store.put_bytes(os.urandom(700_000))  # 3 leaves
+    leaf = store.ls(cid)[1].cid
+    path = store.blockstore.path_for(bytes(leaf.raw_digest))
+    corrupt = bytearray(path.read_bytes())
+    corrupt[100] ^= 0xFF
+    path.write_bytes(bytes(corrupt))
+    raw = httpx.get(f"{url}/ipfs/{leaf}?format=raw")
+    assert raw.status_code == 500
+    assert "corrupt" in raw.json()["error"]
+    car = httpx.get(f"{url}/ipfs/{cid}?format=car")
+    assert car.status_code == 200  # committed before the walk reached the bad block...
+    blocks = list(CarReader(io.BytesIO(car.content)))
+    assert len(blocks) == 2  # ...which ended the stream: root and first leaf only
+    assert bytes(corrupt[50:150]) not in car.content

@@ -17,7 +17,7 @@ U16 = 65_535
 
 
 def make_inputs(**overrides: Any) -> EpochInputs:
-    """Two validators (UIDs 0, 1; stake 3:1) weighting three miners (UIDs 2–4)."""
+    """Two validators (UIDs 0, 1; stake 3:1) weighting three miners (UIDs 2-4)."""
     n = 5
     weights = np.zeros((n, n), dtype=np.uint16)
     weights[0, 2:] = [U16, U16 // 2, 0]
@@ -175,9 +175,7 @@ def test_self_weights_are_dropped_except_the_owner() -> None:
     result = run_epoch(make_inputs(weights=weights))
     assert result.consensus[0] == 0 and result.incentive[0] == 0
     assert result.validator_trust[0] == 0
-    owned = run_epoch(
-        make_inputs(weights=weights, hyperparameters=Hyperparameters(owner_uid=0))
-    )
+    owned = run_epoch(make_inputs(weights=weights, hyperparameters=Hyperparameters(owner_uid=0)))
     assert owned.validator_trust[0] > 0
 
 
@@ -215,7 +213,9 @@ def test_losing_the_permit_wipes_the_bond_row() -> None:
     bonds = np.zeros((5, 5), dtype=np.uint16)
     bonds[:2, 2:] = 30_000
     # Only one validator permit now: validator 1 (less stake) loses its permit.
-    result = run_epoch(make_inputs(bonds=bonds, hyperparameters=Hyperparameters(max_allowed_validators=1)))
+    result = run_epoch(
+        make_inputs(bonds=bonds, hyperparameters=Hyperparameters(max_allowed_validators=1))
+    )
     assert result.validator_permit.tolist() == [True, False, False, False, False]
     assert result.bonds[1].tolist() == [0] * 5
     assert result.bonds[0, 2] > 0
@@ -295,4 +295,4 @@ def test_liquid_alpha_without_consensus_uses_the_fixed_rate() -> None:
     )
     fixed = run_epoch(make_inputs(weights=np.zeros((5, 5), dtype=np.uint16), bonds=bonds))
     assert np.array_equal(liquid.bonds, fixed.bonds)
-    assert liquid.bonds[0, 2] == 44_999  # 0.9 × 50000, floored twice
+    assert liquid.bonds[0, 2] == 44_999  # 0.9 x 50000, floored twice

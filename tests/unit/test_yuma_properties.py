@@ -16,7 +16,7 @@ def subnets(draw: st.DrawFn) -> EpochInputs:
     rng = np.random.default_rng(seed)
     validators = draw(st.integers(1, n))
     stake = np.zeros(n, dtype=np.uint64)
-    stake[:validators] = rng.integers(0, 10**draw(st.integers(1, 15)), validators)
+    stake[:validators] = rng.integers(0, 10 ** draw(st.integers(1, 15)), validators)
     density = draw(st.floats(0, 1))
     weights = rng.integers(0, 65536, (n, n)) * (rng.random((n, n)) < density)
     bonds = rng.integers(0, 65536, (n, n)) * (rng.random((n, n)) < draw(st.floats(0, 1)))

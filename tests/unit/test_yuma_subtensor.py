@@ -66,7 +66,7 @@ class Subnet:
 
 
 def test_bonds() -> None:
-    """Yuma 2, β = 1, 8 UIDs: validators 0–3 weight servers 4–7 by 1/4, 1/2, 3/4, 1."""
+    """Yuma 2, β = 1, 8 UIDs: validators 0-3 weight servers 4-7 by 1/4, 1/2, 3/4, 1."""
     hp = Hyperparameters(yuma_version=2, bonds_penalty=U16, max_allowed_validators=8)
     net = Subnet(stake=[1, 2, 3, 4, 0, 0, 0, 0], hyperparameters=hp)
     net.epoch()  # block 0: hands out permits
@@ -147,9 +147,9 @@ KAPPA_MOVES_SECOND = [
     "plan", [KAPPA_MOVES_FIRST, KAPPA_MOVES_SECOND], ids=["kappa_moves_first", "kappa_moves_second"]
 )
 def test_yuma_3_kappa_moves(plan: list[tuple[list[list[int]] | None, list, list]]) -> None:
-    """Yuma 3 with liquid alpha (0.1–0.3, steepness 1000), β = 0, EMA 975000, stake 8/1/1.
+    """Yuma 3 with liquid alpha (0.1-0.3, steepness 1000), β = 0, EMA 975000, stake 8/1/1.
 
-    subtensor sets α_low/α_high from the I32F32 values 0.1 and 0.3, stored as u16 6553 and
+    subtensor sets alpha_low/alpha_high from the I32F32 values 0.1 and 0.3, stored as u16 6553 and
     19660; bonds are read back as proportions of 65535 and compared within 1e-3.
     """
     hp = Hyperparameters(

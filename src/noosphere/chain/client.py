@@ -160,7 +160,9 @@ class Chain:
         if value:
             tx["value"] = value
         try:
-            estimate = int(self.w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
+            # Against the pending block: a checkpoint written in the latest block makes the next
+            # transaction of the same account costlier than an estimate at `latest` says.
+            estimate = int(self.w3.eth.estimate_gas(tx, "pending"))  # type: ignore[arg-type]
         except (ContractLogicError, Web3RPCError, ValueError) as exc:
             self._raise_send_error(exc, sender)
         return int(estimate * GAS_MARGIN) + 10_000

@@ -5,7 +5,7 @@ A case is one JSON object with the state of a subnet (``stake``, ``weights``, ``
 ``emission``) and, optionally, hyperparameters under subtensor's names and units (``kappa``,
 ``alpha_low``, ``alpha_high`` as u16 proportions; ``bonds_moving_average`` per million;
 ``max_allowed_validators``, ``activity_cutoff``, ``liquid_alpha_enabled``, ``yuma_version`` …).
-Matrices are ``n × n`` lists of u16 rows. ``name`` and ``description`` may annotate a case.
+Matrices are ``n x n`` lists of u16 rows. ``name`` and ``description`` may annotate a case.
 """
 
 from __future__ import annotations
@@ -19,7 +19,13 @@ from typing import Any
 import numpy as np
 
 from noosphere.consensus._fixed import to_float
-from noosphere.consensus._inputs import BLOCK_MAX, EMISSION_MAX, U64_MAX, EpochInputs, Hyperparameters
+from noosphere.consensus._inputs import (
+    BLOCK_MAX,
+    EMISSION_MAX,
+    U64_MAX,
+    EpochInputs,
+    Hyperparameters,
+)
 from noosphere.consensus._yuma import EpochResult
 from noosphere.errors import ConsensusError, InputError
 

@@ -34,7 +34,7 @@ from noosphere.consensus._liquid_alpha import ema_with_alphas, liquid_alphas
 from noosphere.consensus._quantile import Vote, kappa_quantiles
 
 BLOCK_CELLS = 1 << 16
-"""Cells per block (validator rows × UIDs): 512 KiB per ``uint64`` temporary."""
+"""Cells per block (validator rows x UIDs): 512 KiB per ``uint64`` temporary."""
 
 
 @dataclass(frozen=True)
@@ -64,12 +64,12 @@ class MatrixOutcome:
 
 
 def ema_rate(hp: Hyperparameters) -> int:
-    """``1 − bonds_moving_average / 10**6`` in I32F32 (``compute_disabled_liquid_alpha``)."""
+    """``1 - bonds_moving_average / 10**6`` in I32F32 (``compute_disabled_liquid_alpha``)."""
     return ONE - (hp.bonds_moving_average << FRAC_BITS) // 1_000_000
 
 
 def bond_weights(weights: Fixed, clipped: Fixed, penalty: int) -> Fixed:
-    """``W + β (W̄ − W)`` (``interpolate``); the product of a negative difference floors."""
+    """``W + β (W̄ - W)`` (``interpolate``); the product of a negative difference floors."""
     if penalty == 0:
         return weights
     if penalty == ONE:
@@ -116,7 +116,7 @@ def run_matrix(inputs: MatrixInputs, *, liquid: bool) -> MatrixOutcome:
 def _yuma3_block(
     inputs: MatrixInputs, lo: int, hi: int, for_bonds: Fixed, consensus: Fixed, *, liquid: bool
 ) -> tuple[NDArray[np.uint16], Fixed]:
-    """Yuma 3: ``B = α W̃ + (1 − α) B_prev`` on bonds as proportions (``compute_bonds``)."""
+    """Yuma 3: ``B = alpha W̃ + (1 - alpha) B_prev`` on bonds as proportions (``compute_bonds``)."""
     hp = inputs.hyperparameters
     bonds = from_u16_proportion(inputs.bonds[:, lo:hi])
     recent = inputs.recent[lo:hi]

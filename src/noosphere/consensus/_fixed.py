@@ -133,22 +133,20 @@ def _long_division(a: Fixed, d: Fixed | np.uint64, largest: int) -> Fixed:
 
 
 def reciprocal(d: ArrayLike) -> Fixed:
-    """``floor((2**64 − 1) / d)``: the multiplier :func:`div_le` uses for divisor ``d``."""
+    """``floor((2**64 - 1) / d)``: the multiplier :func:`div_le` uses for divisor ``d``."""
     return np.uint64(_U64_MAX) // as_fixed(d)
 
 
-def div_le(
-    a: ArrayLike, d: ArrayLike, *, a_max: int = ONE, inverse: Fixed | None = None
-) -> Fixed:
+def div_le(a: ArrayLike, d: ArrayLike, *, a_max: int = ONE, inverse: Fixed | None = None) -> Fixed:
     """``floor(a · 2**32 / d)`` for ``0 ≤ a ≤ d``, ``a ≤ a_max ≤ ONE``, ``1 ≤ d < 2**62``.
 
     The normalising division of whole matrices (``d`` is broadcast per line; ``inverse``, if
     given, is ``reciprocal(d)`` computed once; ``a_max`` is a bound the caller knows, which
-    spares a scan of ``a``). With ``m = floor((2**64 − 1) / d)`` the estimate
+    spares a scan of ``a``). With ``m = floor((2**64 - 1) / d)`` the estimate
     ``q = floor(a · m / 2**32)`` fits in ``uint64`` (``a · m < 2**64`` because ``a ≤ d``) and,
-    since ``a · m / 2**32 > a · 2**32 / d − (a + 1) / 2**32``, falls short of the true
+    since ``a · m / 2**32 > a · 2**32 / d - (a + 1) / 2**32``, falls short of the true
     quotient by at most one — two where ``a = ONE``. Each correction step adds one where the
-    exact remainder ``a · 2**32 − q · d`` (computed modulo 2**64, and known to lie in
+    exact remainder ``a · 2**32 - q · d`` (computed modulo 2**64, and known to lie in
     ``[0, 3d)``) is still ``≥ d``. The result is the exact floor.
     """
     a64 = np.asarray(a)
@@ -160,7 +158,7 @@ def div_le(
     quotient = product >> np.uint64(FRAC_BITS)
     if a_max < ONE // 2:
         # The estimate a·m / 2**32 is within (a + 1) / 2**32 below the true quotient, so it can
-        # only fall short of the floor when its own fraction exceeds 1 − (a_max + 1) / 2**32.
+        # only fall short of the floor when its own fraction exceeds 1 - (a_max + 1) / 2**32.
         product &= np.uint64(_MASK32)
         if not (product > np.uint64(_MASK32 - a_max - 1)).any():
             return quotient

@@ -35,7 +35,7 @@ class Hyperparameters:
     """A subnet's consensus hyperparameters, named and scaled as in subtensor.
 
     Proportions are u16 (65535 = 1.0), ``bonds_moving_average`` is per million (900000 gives
-    an EMA rate α = 0.1), block counts are blocks. Defaults are subtensor's for a new subnet.
+    an EMA rate alpha = 0.1), block counts are blocks. Defaults are subtensor's for a new subnet.
     ``owner_uid``, when set, keeps that UID's self-weight (subtensor's production path).
     """
 
@@ -105,12 +105,12 @@ def _matrix(
     array = np.asarray(values)
     if array.shape != shape:
         what = (
-            f"a square matrix, one row and one column per UID ({shape[0]} × {shape[1]}, "
+            f"a square matrix, one row and one column per UID ({shape[0]} x {shape[1]}, "
             "n from stake)"
             if square
-            else f"one row per listed UID and one column per UID ({shape[0]} × {shape[1]})"
+            else f"one row per listed UID and one column per UID ({shape[0]} x {shape[1]})"
         )
-        got = " × ".join(str(d) for d in array.shape) or "a scalar"
+        got = " x ".join(str(d) for d in array.shape) or "a scalar"
         raise ConsensusError(f"{name}: expected {what}, got {got}")
     if array.size and (array.dtype == np.bool_ or not np.issubdtype(array.dtype, np.integer)):
         raise ConsensusError(f"{name}: expected u16 integers, got {array.dtype}")
@@ -125,7 +125,7 @@ class EpochInputs:
     """Everything one epoch reads, for a subnet of ``n = len(stake)`` UIDs.
 
     ``weights`` and ``bonds`` hold u16 rows for the UIDs listed in ``rows`` (all UIDs when
-    ``rows`` is None, i.e. ``n × n`` matrices); rows not listed are all zero. Listing only the
+    ``rows`` is None, i.e. ``n x n`` matrices); rows not listed are all zero. Listing only the
     validators' rows keeps a large subnet's matrices small. ``validator_permit`` is the permit
     vector from the previous epoch; ``emission`` is the amount (base units) this epoch shares
     between miners and validators.

@@ -2,10 +2,10 @@
 
 subtensor (``alpha_sigmoid``) computes, for the bond of validator ``i`` on UID ``j``::
 
-    diff  = clamp(W̃_ij − C_j, 0, 1)   if W̃_ij ≥ B_ij   (buying: weight above consensus)
-          = clamp(B_ij − W̃_ij, 0, 1)   otherwise        (selling: bond above weight)
-    x     = (steepness / −100) · (diff − 0.5)
-    α_ij  = clamp(α_low + (α_high − α_low) / (1 + exp(x)), α_low, α_high)
+    diff  = clamp(W̃_ij - C_j, 0, 1)   if W̃_ij ≥ B_ij   (buying: weight above consensus)
+          = clamp(B_ij - W̃_ij, 0, 1)   otherwise        (selling: bond above weight)
+    x     = (steepness / -100) · (diff - 0.5)
+    alpha_ij  = clamp(alpha_low + (alpha_high - alpha_low) / (1 + exp(x)), alpha_low, alpha_high)
 
 with ``substrate_fixed``'s ``exp``: 30 Taylor terms (``i = 2 … 31``), each term floored after
 the multiply and after the division by ``i``, ``1 / exp(|x|)`` for negative ``x``, and 0 when any
@@ -83,7 +83,7 @@ def _two_pow_64_div(divisor: Fixed) -> Fixed:
 
 
 def _exponent(combined_diff: Fixed, steepness: int) -> NDArray[np.int64]:
-    """``(steepness / −100) · (diff − 0.5)`` with subtensor's rounding (truncating divide,
+    """``(steepness / -100) · (diff - 0.5)`` with subtensor's rounding (truncating divide,
     flooring multiply)."""
     magnitude = (abs(steepness) << FRAC_BITS) // 100
     slope = -magnitude if steepness > 0 else magnitude
@@ -101,7 +101,7 @@ def liquid_alphas(
     alpha_high: int,
     steepness: int,
 ) -> Fixed:
-    """The matrix of per-cell EMA rates α (I32F32); ``alpha_low ≤ alpha_high`` are raw.
+    """The matrix of per-cell EMA rates alpha (I32F32); ``alpha_low ≤ alpha_high`` are raw.
 
     ``consensus`` broadcasts against ``weights`` (one value per UID). The exponential is
     evaluated once per distinct exponent (cells often share one).
@@ -121,7 +121,7 @@ def liquid_alphas(
 
 
 def ema_with_alphas(new: Fixed, old: Fixed, alphas: Fixed) -> Fixed:
-    """``min((1 − α) · old + α · new, 1)`` per cell (subtensor's ``mat_ema_alpha``)."""
+    """``min((1 - alpha) · old + alpha · new, 1)`` per cell (subtensor's ``mat_ema_alpha``)."""
     decayed = mul(np.uint64(ONE) - alphas, old)
     increment = mul(alphas, new)
     return np.minimum(decayed + increment, np.uint64(ONE))

@@ -1,7 +1,7 @@
 """Stake-weighted κ-quantile of many columns at once: the consensus weight of each UID.
 
 subtensor's ``weighted_median_col`` finds, per column, the score ``v`` whose stake interval
-contains the minority point ``m = Σs − κ`` (``Σs`` being the renormalised stake of the voting
+contains the minority point ``m = Σs - κ`` (``Σs`` being the renormalised stake of the voting
 validators): ``stake(score < v) ≤ m < stake(score ≤ v)``. That is the smallest score whose
 cumulative stake, scores taken in ascending order, exceeds ``m`` — or the largest score when none
 does, and the smallest when ``m < 0``. Equivalently ``C = max{w : stake(score ≥ w) ≥ κ}``.
@@ -15,10 +15,15 @@ position past ``m``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from noosphere.consensus._fixed import Fixed, normalize
+
+_SPLIT_CELLS = 1 << 15
+"""Below this many cells, sorting wide and narrow columns separately costs more than it saves."""
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,7 @@ def kappa_quantiles(vote: Vote, scores: Fixed) -> Fixed:
     narrow = scores.max(axis=0) < np.uint64(1 << (32 - bits))
     if narrow.all():
         return _quantiles(vote, scores, bits, np.uint32)
-    if not narrow.any():
+    if not narrow.any() or scores.size < _SPLIT_CELLS:
         return _quantiles(vote, scores, bits, np.int64)
     out = np.empty(uids, dtype=np.uint64)
     out[narrow] = _quantiles(vote, scores[:, narrow], bits, np.uint32)
@@ -64,7 +69,7 @@ def kappa_quantiles(vote: Vote, scores: Fixed) -> Fixed:
 def _quantiles(vote: Vote, scores: Fixed, bits: int, key_type: type) -> Fixed:
     """Sort ``(score << bits) | voter`` keys of ``key_type`` per UID and read the quantile."""
     voters = scores.shape[0]
-    keys = scores.T.astype(key_type, order="C")  # one UID per row
+    keys: NDArray[np.integer[Any]] = scores.T.astype(key_type, order="C")  # one UID per row
     keys <<= key_type(bits)
     keys |= np.arange(voters, dtype=key_type)
     keys.sort(axis=1)

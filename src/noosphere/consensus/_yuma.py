@@ -5,7 +5,7 @@ steps (weights, consensus, clipping, bonds) are in ``_columns``. All arithmetic 
 integer arithmetic of ``_fixed`` (floor everywhere), so results are bit-identical across runs
 and machines. The matrices are cut down to the rows that matter — UIDs holding or gaining a
 validator permit, or holding bonds — which keeps a 4096-UID subnet with 256 validators a
-256 × 4096 problem.
+256 x 4096 problem.
 """
 
 from __future__ import annotations
