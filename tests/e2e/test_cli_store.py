@@ -16,7 +16,7 @@ from tests.e2e.conftest import Runner, assert_clean_error
 
 
 def test_put_ls_cat_get(noos: Runner, tmp_path: Path) -> None:
-    text = "".join(f"row {i},{i * i}\n" for i in range(30_000))  # ~440 kB: two chunks
+    text = "".join(f"row {i},{i * i}\n" for i in range(30_000))  # ~570 kB: three chunks
     path = tmp_path / "table.csv"
     path.write_text(text)
     expected = aleph_cid.compute_cid(text.encode())
@@ -30,7 +30,7 @@ def test_put_ls_cat_get(noos: Runner, tmp_path: Path) -> None:
     listed = noos("store", "ls")
     assert listed.stdout.split()[0] == expected
     assert "table.csv" in listed.stdout
-    assert len(noos("store", "ls", expected).stdout.splitlines()) == 2  # two chunks
+    assert len(noos("store", "ls", expected).stdout.splitlines()) == 3  # one line per chunk
 
     cat = noos("store", "cat", lines[1].split()[1])  # by CIDv1
     assert cat.returncode == 0 and cat.stdout == text

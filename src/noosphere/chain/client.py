@@ -159,12 +159,20 @@ class Chain:
             tx["to"] = to_checksum_address(to)
         if value:
             tx["value"] = value
-        try:
-            # Against the pending block: a checkpoint written in the latest block makes the next
-            # transaction of the same account costlier than an estimate at `latest` says.
-            estimate = int(self.w3.eth.estimate_gas(tx, "pending"))  # type: ignore[arg-type]
-        except (ContractLogicError, Web3RPCError, ValueError) as exc:
-            self._raise_send_error(exc, sender)
+        # Against the pending block: a checkpoint written in the latest block makes the next
+        # transaction of the same account costlier than an estimate at `latest` says. Nodes
+        # that cannot estimate at `pending` (eth-tester) are asked at `latest`.
+        estimate = None
+        for block in ("pending", "latest"):
+            try:
+                estimate = int(self.w3.eth.estimate_gas(tx, block))  # type: ignore[arg-type]
+                break
+            except ContractLogicError as exc:
+                self._raise_send_error(exc, sender)
+            except (Web3RPCError, ValueError) as exc:
+                if block == "latest" or "revert" in str(exc).lower():
+                    self._raise_send_error(exc, sender)
+        assert estimate is not None
         return int(estimate * GAS_MARGIN) + 10_000
 
     def transact(

@@ -184,7 +184,7 @@ def normalize(values: ArrayLike) -> Fixed:
 
 def nonzero_divisors(sums: Fixed) -> Fixed:
     """Divisors for a line-wise normalisation: zero sums become 1 (their lines are all zero)."""
-    return np.where(sums == 0, np.uint64(1), sums)
+    return np.maximum(sums, np.uint64(1))
 
 
 def normalize_lines(matrix: Fixed, axis: int, *, a_max: int = ONE) -> Fixed:
@@ -193,7 +193,7 @@ def normalize_lines(matrix: Fixed, axis: int, *, a_max: int = ONE) -> Fixed:
     ``axis=0`` normalises columns, ``axis=1`` rows (subtensor's ``inplace_col_normalize`` and
     ``inplace_row_normalize``).
     """
-    sums = np.expand_dims(matrix.sum(axis=axis, dtype=np.uint64), axis)
+    sums = matrix.sum(axis=axis, dtype=np.uint64, keepdims=True)
     return div_le(matrix, nonzero_divisors(sums), a_max=a_max)
 
 
@@ -201,7 +201,7 @@ def max_upscale_lines(matrix: Fixed, axis: int) -> Fixed:
     """Each line along ``axis`` divided by its maximum, so its largest entry becomes ONE."""
     if matrix.size == 0:
         return matrix.copy()
-    maxima = np.expand_dims(matrix.max(axis=axis), axis)
+    maxima = matrix.max(axis=axis, keepdims=True)
     return div_le(matrix, nonzero_divisors(maxima))
 
 

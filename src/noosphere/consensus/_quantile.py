@@ -77,5 +77,5 @@ def _quantiles(vote: Vote, scores: Fixed, bits: int, key_type: type) -> Fixed:
     cumulative = np.cumsum(vote.stake[order], axis=1, dtype=np.uint64)
     position = np.count_nonzero(cumulative <= np.uint64(vote.minority), axis=1)
     np.minimum(position, voters - 1, out=position)
-    chosen = np.take_along_axis(keys, position[:, None], axis=1)[:, 0]
+    chosen = keys[np.arange(keys.shape[0]), position]
     return (chosen >> key_type(bits)).astype(np.uint64)
