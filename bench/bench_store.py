@@ -100,6 +100,19 @@ def _import(size: int, directory: str | None) -> dict[str, object]:
     return out
 
 
+def _kubo_cid(size: int) -> str | None:
+    """The CID aleph-cid (a Rust port of kubo's importer) gives the same stream, if installed."""
+    try:
+        import aleph_cid
+    except ImportError:
+        return None
+    hasher = aleph_cid.CidHasher.for_ipfs()
+    stream, buf = GeneratedStream(size), bytearray(CHUNK)
+    while n := stream.readinto(memoryview(buf)):
+        hasher.update(bytes(buf[:n]))
+    return str(hasher.finalize())
+
+
 def _child(mode: str, size: int, directory: str) -> None:
     out: dict[str, object]
     if mode == "hash":  # baseline and import alternate in one process: same conditions
@@ -178,6 +191,11 @@ def main() -> None:
     store_vs_disk = mbps["store"] / mbps["disk"]
     print(f"  store vs disk ceiling (sha256 + one file + fsync): {store_vs_disk:.2f}")
     assert store["cid"] == hashed["cid"]
+    kubo = _kubo_cid(size)
+    if kubo is not None:
+        print(f"  aleph-cid (independent kubo-compatible hasher) agrees: {kubo == hashed['cid']}")
+        if kubo != hashed["cid"]:
+            raise RuntimeError(f"CID {hashed['cid']} differs from aleph-cid's {kubo}")
     for mode in seconds:
         key = mode.split()[0]
         record("store", f"{key}_throughput", round(mbps[mode], 1), "MiB/s", size_mb=mb)

@@ -20,8 +20,9 @@ from numpy.typing import NDArray
 from bench._report import record, table
 from noosphere.consensus import EpochInputs, Hyperparameters, run_epoch
 
-SIZES = ((256, 64, 2.0), (4096, 256, 60.0))
-RUNS = int(os.environ.get("NOOS_BENCH_YUMA_RUNS", "15"))
+SIZES = ((256, 64, 2.0, 10), (4096, 256, 60.0, 1))
+"""UIDs, validators, target ms, and runs per unit of ``RUNS`` (the small epoch runs more)."""
+RUNS = int(os.environ.get("NOOS_BENCH_YUMA_RUNS", "21"))
 BLOCK = 10_000
 TEMPO = 360
 
@@ -38,7 +39,10 @@ def subnet(uids: int, validators: int, seed: int) -> EpochInputs:
     scores[:, :validators] = 0  # validators are not miners
     scores *= rng.random((validators, uids)) < 0.9  # each validator misses a few miners
     weights = np.floor(scores / scores.max(axis=1, keepdims=True) * 65535).astype(np.uint16)
-    bonds = rng.integers(0, 65536, (validators, uids)).astype(np.uint16)
+    # Yuma 3 bonds are an EMA of each validator's (clipped) weight proportions: about 1/n a cell.
+    shares = weights / np.maximum(weights.sum(axis=1, keepdims=True), 1)
+    drift = rng.uniform(0.3, 1.2, (validators, uids))
+    bonds = np.floor(np.minimum(shares * drift, 1) * 65535).astype(np.uint16)
     registered = rng.integers(0, BLOCK - 2 * TEMPO, uids)
     registered[rng.choice(uids, uids // 100, replace=False)] = BLOCK - TEMPO // 2
     last_update = np.full(uids, BLOCK - 5, dtype=np.uint64)
@@ -125,7 +129,7 @@ def main() -> None:
     waiting for a CPU, so the CPU-time median is shown too and decides the verdict.
     """
     rows: list[list[object]] = []
-    for uids, validators, target in SIZES:
+    for uids, validators, target, scale in SIZES:
         inputs = subnet(uids, validators, seed=uids)
         result = run_epoch(inputs)
         incentive, dividends = float_epoch(inputs)
@@ -133,8 +137,8 @@ def main() -> None:
             float(np.abs(result.as_float("incentive") - incentive).max()),
             float(np.abs(result.as_float("dividends")[:validators] - dividends).max()),
         )
-        ours = _time(partial(run_epoch, inputs), RUNS)
-        baseline = _time(partial(float_epoch, inputs), max(3, RUNS // 3))
+        ours = _time(partial(run_epoch, inputs), RUNS * scale)
+        baseline = _time(partial(float_epoch, inputs), max(3, RUNS * scale // 3))
         speedup = baseline.wall / ours.wall
         verdict = "OK" if ours.cpu <= target else "MISSED"
         rows.append(
@@ -163,7 +167,7 @@ def main() -> None:
         record("yuma", f"{name}_float64_baseline", baseline.wall, "ms", cpu_ms=baseline.cpu)
     load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
     table(
-        f"Yuma 3 epoch, medians of {RUNS} runs, same run (load average {load})",
+        f"Yuma 3 epoch, medians of {RUNS * 10} / {RUNS} runs, same run (load average {load})",
         [
             "subnet",
             "integer ms wall / cpu / best",

@@ -191,3 +191,28 @@ def test_fixed_exp_values() -> None:
     assert values[2] == pytest.approx(np.exp(5), rel=1e-8)
     assert values[3] == pytest.approx(np.exp(-5), abs=1e-9)
     assert values[4] == 0.0  # overflow: subtensor's safe_exp gives 0
+
+
+@pytest.mark.parametrize("scale", [2**16, 2**24, ONE])
+@pytest.mark.parametrize("seed", range(3))
+def test_div_le_on_large_random_matrices(scale: int, seed: int) -> None:
+    """Row and column normalisations of 256 x 512 matrices against Python integers."""
+    rng = np.random.default_rng(seed)
+    m = rng.integers(0, scale, (256, 512), dtype=np.uint64, endpoint=True)
+    m[rng.random(m.shape) < 0.2] = 0
+    m[0, 0] = scale  # a line where one value is the whole sum
+    m[1:, 0] = 0
+    exact = m.astype(object) << 32
+    for axis in (0, 1):
+        sums = m.astype(object).sum(axis=axis, keepdims=True)
+        expected = np.where(sums == 0, 0, exact // np.where(sums == 0, 1, sums))
+        a_max = scale if scale < ONE else ONE
+        assert normalize_lines(m, axis=axis, a_max=a_max).tolist() == expected.tolist()
+
+
+def test_fixed_exp_fast_path_agrees_up_to_its_bound() -> None:
+    """Arguments within ±20 skip the overflow checks; they must not change a bit."""
+    rng = np.random.default_rng(1)
+    xs = rng.integers(-20 * ONE, 20 * ONE, 400, endpoint=True).tolist()
+    xs += [20 * ONE, -20 * ONE, 20 * ONE - 1, 1, -1]
+    assert fixed_exp(np.array(xs, dtype=np.int64)).tolist() == [reference_exp(x) for x in xs]

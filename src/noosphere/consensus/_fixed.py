@@ -17,8 +17,8 @@ operation                         integer definition
 ``mul(a, b)``                     ``floor(a · b / 2**32)``  (I32F32 multiply)
 ``div(a, d)``, ``div_le(a, d)``   ``floor(a · 2**32 / d)``  (I32F32 divide)
 ``normalize(x)``                  ``div(x_i, Σx)``; unchanged when ``Σx = 0``
-``row/col_normalize(m)``          ``div(m_ij, Σ row or column)``; zero lines unchanged
-``col_max_upscale(m)``            ``div(m_ij, max_i m_ij)``; zero columns unchanged
+``normalize_lines(m, axis)``      ``div(m_ij, Σ of its row or column)``; zero lines unchanged
+``max_upscale_lines(m, axis)``    ``div(m_ij, max of its row or column)``; zero lines unchanged
 ``from_u16_proportion(b)``        ``floor(b · 2**32 / 65535)``  (``b = 65535`` gives ONE)
 ``to_u16_proportion(x)``          ``min(floor(x · 65535 / 2**32), 65535)``
 ``scale_amount(x, E)``            ``floor(x · E / 2**32)``  (a share of an emission)
@@ -59,7 +59,8 @@ def from_u16_proportion(values: ArrayLike) -> Fixed:
     Uses ``2**32 = 65535 · 65537 + 1``: the quotient is ``b · 65537`` plus one when ``b = 65535``.
     """
     b = np.asarray(values, dtype=np.uint16)
-    out = np.multiply(b, np.uint64(65_537), dtype=np.uint64)
+    out = np.left_shift(b, np.uint64(16), dtype=np.uint64)  # b · 65537 = (b << 16) + b
+    out += b
     out += b == U16_MAX
     return out
 
@@ -69,7 +70,9 @@ def to_u16_proportion(values: Fixed, *, at_most_one: bool = False) -> NDArray[np
 
     ``at_most_one`` promises ``x ≤ ONE``, where the minimum is not needed.
     """
-    scaled = as_fixed(values) * np.uint64(U16_MAX)
+    x = as_fixed(values)
+    scaled = x << np.uint64(16)  # x · 65535 = (x << 16) - x
+    scaled -= x
     scaled >>= np.uint64(FRAC_BITS)
     if not at_most_one:
         np.minimum(scaled, np.uint64(U16_MAX), out=scaled)
@@ -145,9 +148,11 @@ def div_le(a: ArrayLike, d: ArrayLike, *, a_max: int = ONE, inverse: Fixed | Non
     spares a scan of ``a``). With ``m = floor((2**64 - 1) / d)`` the estimate
     ``q = floor(a · m / 2**32)`` fits in ``uint64`` (``a · m < 2**64`` because ``a ≤ d``) and,
     since ``a · m / 2**32 > a · 2**32 / d - (a + 1) / 2**32``, falls short of the true
-    quotient by at most one — two where ``a = ONE``. Each correction step adds one where the
-    exact remainder ``a · 2**32 - q · d`` (computed modulo 2**64, and known to lie in
-    ``[0, 3d)``) is still ``≥ d``. The result is the exact floor.
+    quotient by at most one — two where ``a = ONE`` — and only where the estimate's fraction
+    is within ``(a + 1) / 2**32`` of the next integer (checked first; usually nowhere).
+    Otherwise each correction step adds one where the exact remainder ``a · 2**32 - q · d``
+    (computed modulo 2**64, and known to lie in ``[0, 3d)``) is still ``≥ d``. The result is
+    the exact floor.
     """
     a64 = np.asarray(a)
     if a64.dtype not in (np.uint16, np.uint32, np.uint64):
@@ -156,12 +161,17 @@ def div_le(a: ArrayLike, d: ArrayLike, *, a_max: int = ONE, inverse: Fixed | Non
     m = reciprocal(d64) if inverse is None else inverse
     product = np.multiply(a64, m, dtype=np.uint64)
     quotient = product >> np.uint64(FRAC_BITS)
+    # The estimate a·m / 2**32 lies less than (a + 1) / 2**32 below the true quotient, so its
+    # floor can fall short only where its own fraction f exceeds 1 - (a + 1) / 2**32, that is
+    # where f + a ≥ 2**32 (in raw units). Usually no element is that close: nothing to correct.
+    product &= np.uint64(_MASK32)
     if a_max < ONE // 2:
-        # The estimate a·m / 2**32 is within (a + 1) / 2**32 below the true quotient, so it can
-        # only fall short of the floor when its own fraction exceeds 1 - (a_max + 1) / 2**32.
-        product &= np.uint64(_MASK32)
-        if not (product > np.uint64(_MASK32 - a_max - 1)).any():
-            return quotient
+        close = product > np.uint64(_MASK32 - a_max - 1)
+    else:
+        product += a64
+        close = product >= np.uint64(_MASK32)
+    if not close.any():
+        return quotient
     remainder = np.left_shift(a64, np.uint64(FRAC_BITS), dtype=np.uint64)
     remainder -= quotient * d64
     corrections = 2 if a_max >= ONE and int(a64.max(initial=0)) >= ONE else 1

@@ -88,7 +88,7 @@ def _vector(name: str, values: ArrayLike, n: int | None, dtype: type, high: int)
     if array.dtype == np.bool_ and dtype is not np.bool_:
         raise ConsensusError(f"{name}: expected integers, got booleans")
     if dtype is np.bool_:
-        if array.dtype != np.bool_:
+        if array.size and array.dtype != np.bool_:
             raise ConsensusError(f"{name}: expected true/false values")
         return array.astype(np.bool_)
     if array.size and not np.issubdtype(array.dtype, np.integer):
