@@ -101,6 +101,7 @@ def test_block_size_does_not_change_a_bit(cells: int, monkeypatch: pytest.Monkey
     inputs = random_inputs(3, liquid_alpha_enabled=True)
     expected = run_epoch(inputs)
     monkeypatch.setattr(columns, "BLOCK_CELLS", cells)
+    monkeypatch.setattr(columns, "SMALL_BLOCK_CELLS", max(1, cells // 3))
     assert_identical(run_epoch(inputs), expected)
 
 

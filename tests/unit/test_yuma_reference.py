@@ -316,6 +316,7 @@ def test_matches_reference_across_many_small_blocks(
 ) -> None:
     """A bigger subnet cut into many column blocks gives the reference's bits."""
     monkeypatch.setattr(columns, "BLOCK_CELLS", 37)
+    monkeypatch.setattr(columns, "SMALL_BLOCK_CELLS", 37)
     rng = np.random.default_rng(seed)
     n, validators = 24, 6
     weights = rng.integers(0, 65536, (n, n))

@@ -43,6 +43,14 @@ from noosphere.consensus._fixed import (
 )
 from noosphere.consensus._inputs import EpochInputs, Hyperparameters
 from noosphere.consensus._yuma import EpochResult, run_epoch
+from noosphere.consensus.merkle import (
+    MerkleTreeError,
+    StandardMerkleTree,
+    hash_pair,
+    leaf_hash,
+    process_proof,
+    verify,
+)
 
 __all__ = [
     "FRAC_BITS",
@@ -50,12 +58,18 @@ __all__ = [
     "EpochInputs",
     "EpochResult",
     "Hyperparameters",
+    "MerkleTreeError",
+    "StandardMerkleTree",
     "case_from_dict",
     "from_u16_proportion",
+    "hash_pair",
+    "leaf_hash",
     "load_case",
     "parse_case_text",
+    "process_proof",
     "result_to_json",
     "run_epoch",
     "to_float",
     "to_u16_proportion",
+    "verify",
 ]

@@ -133,8 +133,11 @@ def case_from_dict(case: Mapping[str, Any]) -> EpochInputs:
 
 
 def load_case(source: str | Path | Mapping[str, Any]) -> EpochInputs:
-    """Read a case from a JSON file (``-`` is not accepted here; pass the text's object) or an
-    already-parsed mapping, and validate it."""
+    """Read a case from a JSON file, or take an already-parsed mapping, and validate it.
+
+    A missing or unreadable file, or text that is not JSON, raises :class:`InputError`; a case
+    whose content is wrong raises :class:`ConsensusError` naming the field.
+    """
     if isinstance(source, Mapping):
         return case_from_dict(source)
     path = Path(source)
