@@ -78,14 +78,20 @@ def test_public_surface_is_pinned() -> None:
         "EpochInputs",
         "EpochResult",
         "Hyperparameters",
+        "MerkleTreeError",
+        "StandardMerkleTree",
         "case_from_dict",
         "from_u16_proportion",
+        "hash_pair",
+        "leaf_hash",
         "load_case",
         "parse_case_text",
+        "process_proof",
         "result_to_json",
         "run_epoch",
         "to_float",
         "to_u16_proportion",
+        "verify",
     ]
 
 
