@@ -11,7 +11,7 @@ from noosphere.chain.accounts import dev_account
 from noosphere.chain.client import Chain
 from noosphere.chain.manifest import Manifest
 from noosphere.chain.protocol import Protocol
-from noosphere.wallet import Wallet
+from noosphere.wallet import Wallet, create_wallet
 from tests.conftest import Anvil
 from tests.e2e.conftest import Runner, assert_clean_error
 
@@ -25,8 +25,8 @@ def user(
     """A data dir that knows the session's deployment, with wallet alice funded."""
     source, manifest = deployed_home
     shutil.copytree(source / "deployments", noos_home / "deployments")
-    assert noos("wallet", "create", "alice").returncode == 0
-    assert noos("wallet", "create", "bob").returncode == 0
+    for name in ("alice", "bob"):  # created through the library: the CLI path has its own tests
+        create_wallet(name, "correct horse battery", home=noos_home, kdf="light")
     protocol = Protocol(chain, manifest, noos_home)
     alice = Wallet.load("alice", noos_home).coldkey_address
     chain.transact(dev_account(0), to=alice, value=10**18, gas=21_000)
