@@ -1,0 +1,560 @@
+# pragma version ~=0.4.3
+"""
+@title EpochSettlement: Attestation, Finalization, Voids and Claims
+@custom:contract-name epochs
+@license GNU Affero General Public License v3.0 only
+@notice Settles the result of each subnet epoch (DESIGN §5,
+        `docs/subnets-protocol.md`). The result of epoch `e` is two
+        hashes: `payouts_root`, an OpenZeppelin standard Merkle tree over
+        `(uint16 netuid, uint64 epoch, address account, uint256 amount)`
+        leaves, and `aux_hash = keccak256(abi.encode(emission_root,
+        prune_root, permits_hash, bonds_digest))`.
+
+        - `attest`: a permit holder of epoch `e` (the caller is the
+          hotkey) attests a result once epoch `e + reveal_period` has
+          ended and within `attest_window` blocks after; its stake at the
+          epoch block `start(e)` adds to the result's tally.
+        - `finalize`: anyone, once a result's tally is at least 2/3 of
+          `registry.permitted_stake(netuid, e)`; mints the epoch's
+          emission from the Emitter to this contract.
+        - `void`: `GUARDIAN_ROLE` (or `DEFAULT_ADMIN_ROLE`) within
+          `challenge_window` blocks after finalization, with the digest
+          of the CID of the reason; the minted emission is burnt.
+        - `claim`: anyone, after the challenge window, pays a leaf's
+          `amount` to its `account` once; the claims of an epoch never
+          exceed its minted emission.
+@dev The state of a finalized epoch is one word: the unclaimed amount
+     (low 160 bits), the first block of claims (48 bits at `160`), a
+     finalized flag (bit `254`) and a voided flag (bit `255`). Claims
+     subtract from the low bits only, as they never exceed them.
+"""
+
+
+# @dev We import and implement the `IEpochs` interface.
+from .interfaces import IEpochs
+implements: IEpochs
+
+
+# @dev We import the interfaces of the other subnet contracts.
+from .interfaces import IRegistry
+from .interfaces import IStaking
+from .interfaces import IEmitter
+
+
+# @dev The token functions the settlement uses.
+interface INoos:
+    def transfer(to: address, amount: uint256) -> bool: nonpayable
+    def burn(amount: uint256): nonpayable
+
+
+# @dev We import and initialise the `access_control` module.
+from snekmate.auth import access_control
+initializes: access_control
+
+
+# @dev We export all `external` functions of the `access_control` module.
+exports: access_control.__interface__
+
+
+# @dev We import the stateless `merkle_proof_verification` module.
+from snekmate.utils import merkle_proof_verification
+
+
+# @dev The role that can void a finalized result within the challenge window.
+GUARDIAN_ROLE: public(constant(bytes32)) = keccak256("GUARDIAN_ROLE")
+
+
+# @dev The longest Merkle proof accepted (a tree of up to 2**32 leaves).
+_MAX_PROOF: constant(uint256) = 32
+
+
+# @dev The layout of an epoch's state word, see the `@dev` note above.
+_AMOUNT_MASK: constant(uint256) = 2**160 - 1
+_CLAIM_FROM_SHIFT: constant(uint256) = 160
+_BLOCK_MASK: constant(uint256) = 2**48 - 1
+_FINALIZED: constant(uint256) = 1 << 254
+_VOIDED: constant(uint256) = 1 << 255
+
+
+# @dev Returns the NOOS token.
+token: public(immutable(address))
+
+
+# @dev Return the wired contracts (set once by `wire`).
+registry: public(address)
+staking: public(address)
+emitter: public(address)
+
+
+# @dev Returns the number of blocks, after finalization, during which a
+# result can be voided and cannot be claimed.
+challenge_window: public(uint256)
+
+
+# @dev Returns the number of blocks, after the reveal epoch ended, during
+# which permit holders can attest.
+attest_window: public(uint256)
+
+
+# @dev Returns the attesting stake of each result, keyed by
+# `keccak256(abi.encode(netuid, epoch, payouts_root, aux_hash))`.
+tally: public(HashMap[bytes32, uint256])
+
+
+# @dev The attestation bitmaps: bit `e % 256` of word `e // 256` of
+# `(netuid, hotkey)` is set once `hotkey` attested epoch `e`. A validator
+# attesting every epoch thus rewrites a non-zero word (5_000 gas instead
+# of 22_100 for a fresh slot).
+_attested: HashMap[uint16, HashMap[address, HashMap[uint64, uint256]]]
+
+
+# @dev The claim bitmaps, laid out as `_attested` per `(netuid, account)`.
+_claimed: HashMap[uint16, HashMap[address, HashMap[uint64, uint256]]]
+
+
+# @dev Returns the payouts root of a finalized epoch.
+payouts_root_of: public(HashMap[uint16, HashMap[uint64, bytes32]])
+
+
+# @dev Returns the aux hash of a finalized epoch (also if voided).
+aux_hash_of: public(HashMap[uint16, HashMap[uint64, bytes32]])
+
+
+# @dev Returns the emission minted for a finalized epoch.
+minted_of: public(HashMap[uint16, HashMap[uint64, uint256]])
+
+
+# @dev The state word of each epoch, see the `@dev` note above.
+_state: HashMap[uint16, HashMap[uint64, uint256]]
+
+
+# @dev Emitted when a permit holder attests a result.
+event Attested:
+    netuid: indexed(uint16)
+    epoch: indexed(uint64)
+    hotkey: indexed(address)
+    payouts_root: bytes32
+    aux_hash: bytes32
+    emission_root: bytes32
+    prune_root: bytes32
+    permits_hash: bytes32
+    bonds_digest: bytes32
+    stake: uint256
+    tally: uint256
+
+
+# @dev Emitted when a result is finalized and its emission minted.
+event Finalized:
+    netuid: indexed(uint16)
+    epoch: indexed(uint64)
+    payouts_root: bytes32
+    aux_hash: bytes32
+    tally: uint256
+    permitted_stake: uint256
+    minted: uint256
+    claimable_from: uint256
+
+
+# @dev Emitted when a guardian voids a finalized result.
+event Voided:
+    netuid: indexed(uint16)
+    epoch: indexed(uint64)
+    guardian: indexed(address)
+    reason_cid: bytes32
+    burned: uint256
+
+
+# @dev Emitted when a payout is claimed.
+event Claimed:
+    netuid: indexed(uint16)
+    epoch: indexed(uint64)
+    account: indexed(address)
+    amount: uint256
+
+
+# @dev Emitted when the admin changes a window.
+event WindowsSet:
+    challenge_window: uint256
+    attest_window: uint256
+
+
+# @dev Emitted when the admin wires the other contracts.
+event Wired:
+    registry: address
+    staking: address
+    emitter: address
+
+
+@deploy
+@payable
+def __init__(token_: address, challenge_window_: uint256, attest_window_: uint256):
+    """
+    @dev To omit the opcodes for checking the `msg.value` in the
+         creation-time EVM bytecode, the constructor is `payable`.
+    @notice The deployer receives `DEFAULT_ADMIN_ROLE`; the other
+            contracts are set by `wire`.
+    @param token_ The 20-byte address of the NOOS token.
+    @param challenge_window_ The 32-byte challenge window in blocks.
+    @param attest_window_ The 32-byte attestation window in blocks.
+    """
+    access_control.__init__()
+    token = token_
+    self._set_windows(challenge_window_, attest_window_)
+
+
+@external
+def wire(registry_: address, staking_: address, emitter_: address):
+    """
+    @dev Sets the registry, staking and emitter contracts, once.
+    @notice Only `DEFAULT_ADMIN_ROLE` can call this function. This
+            contract needs the emitter's `SETTLEMENT_ROLE`.
+    @param registry_ The 20-byte address of the SubnetRegistry.
+    @param staking_ The 20-byte address of Staking.
+    @param emitter_ The 20-byte address of the Emitter.
+    """
+    access_control._check_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
+    assert self.registry == empty(address), "epochs: already wired"
+    assert (
+        registry_ != empty(address) and staking_ != empty(address) and emitter_ != empty(address)
+    ), "epochs: zero address"
+    self.registry = registry_
+    self.staking = staking_
+    self.emitter = emitter_
+    log Wired(registry=registry_, staking=staking_, emitter=emitter_)
+
+
+@external
+def set_windows(challenge_window_: uint256, attest_window_: uint256):
+    """
+    @dev Sets the challenge and attestation windows.
+    @notice Only `DEFAULT_ADMIN_ROLE` can call this function. Finalized
+            epochs keep the claim block fixed at their finalization.
+    @param challenge_window_ The 32-byte challenge window in blocks.
+    @param attest_window_ The 32-byte attestation window in blocks.
+    """
+    access_control._check_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
+    self._set_windows(challenge_window_, attest_window_)
+
+
+@external
+def attest(
+    netuid: uint16,
+    epoch: uint64,
+    payouts_root: bytes32,
+    emission_root: bytes32,
+    prune_root: bytes32,
+    permits_hash: bytes32,
+    bonds_digest: bytes32,
+):
+    """
+    @dev Attests the result of epoch `epoch` of subnet `netuid`: adds
+         the caller's stake at the epoch block to the result's tally.
+    @notice The caller is a hotkey holding a permit in `epoch`; it can
+            attest once per epoch, in the `attest_window` blocks after
+            epoch `epoch + reveal_period` ended.
+    @param netuid The 2-byte subnet identifier.
+    @param epoch The 8-byte epoch number.
+    @param payouts_root The 32-byte Merkle root of the payouts.
+    @param emission_root The 32-byte Merkle root of the UIDs' emission shares.
+    @param prune_root The 32-byte Merkle root of the pruning order.
+    @param permits_hash The 32-byte hash of the next permits' UIDs.
+    @param bonds_digest The 32-byte sha2-256 digest of the bonds file's CIDv0.
+    """
+    slot: uint64 = epoch // 256
+    bits: uint256 = self._attested[netuid][msg.sender][slot]
+    bit: uint256 = self._bit(epoch)
+    assert bits & bit == 0, "epochs: already attested"
+    registry_: IRegistry = IRegistry(self.registry)
+    reveal_end: uint256 = staticcall registry_.epoch_start(
+        netuid, epoch + staticcall registry_.reveal_period(netuid) + 1
+    )
+    assert block.number >= reveal_end, "epochs: reveal epoch not ended"
+    assert block.number < reveal_end + self.attest_window, "epochs: attestation closed"
+    assert staticcall registry_.holds_permit(netuid, epoch, msg.sender), "epochs: caller holds no permit"
+
+    stake: uint256 = staticcall IStaking(self.staking).stake_at(
+        netuid, msg.sender, staticcall registry_.epoch_start(netuid, epoch)
+    )
+    aux_hash: bytes32 = self._aux_hash(emission_root, prune_root, permits_hash, bonds_digest)
+    key: bytes32 = self._tally_key(netuid, epoch, payouts_root, aux_hash)
+    total: uint256 = self.tally[key] + stake
+    self.tally[key] = total
+    self._attested[netuid][msg.sender][slot] = bits | bit
+    log Attested(
+        netuid=netuid,
+        epoch=epoch,
+        hotkey=msg.sender,
+        payouts_root=payouts_root,
+        aux_hash=aux_hash,
+        emission_root=emission_root,
+        prune_root=prune_root,
+        permits_hash=permits_hash,
+        bonds_digest=bonds_digest,
+        stake=stake,
+        tally=total,
+    )
+
+
+@external
+def finalize(netuid: uint16, epoch: uint64, payouts_root: bytes32, aux_hash: bytes32) -> uint256:
+    """
+    @dev Finalizes the result `(payouts_root, aux_hash)` of epoch `epoch`
+         of subnet `netuid` and mints the epoch's emission to this contract.
+    @notice Anyone can call this function once the result's tally is
+            non-zero and at least 2/3 of the epoch's permitted stake.
+            The emission is that of blocks `[start(e), start(e + 1))`
+            at the subnet's share at `start(e)` (Emitter's `mint_epoch`).
+    @param netuid The 2-byte subnet identifier.
+    @param epoch The 8-byte epoch number.
+    @param payouts_root The 32-byte Merkle root of the payouts.
+    @param aux_hash The 32-byte aux hash of the result.
+    @return uint256 The 32-byte emission minted.
+    """
+    assert self._state[netuid][epoch] == 0, "epochs: already finalized"
+    attesting: uint256 = self.tally[self._tally_key(netuid, epoch, payouts_root, aux_hash)]
+    assert attesting != 0, "epochs: no attesting stake"
+    registry_: IRegistry = IRegistry(self.registry)
+    permitted: uint256 = staticcall registry_.permitted_stake(netuid, epoch)
+    assert attesting * 3 >= permitted * 2, "epochs: attesting stake below 2/3"
+
+    start: uint256 = staticcall registry_.epoch_start(netuid, epoch)
+    end: uint256 = staticcall registry_.epoch_start(netuid, epoch + 1)
+    minted: uint256 = extcall IEmitter(self.emitter).mint_epoch(netuid, epoch, start, end)
+    # The token's supply is capped by 160 bits, hence `minted` fits.
+    assert minted <= _AMOUNT_MASK, "epochs: emission overflows"
+    claimable_from: uint256 = block.number + self.challenge_window
+    self._state[netuid][epoch] = _FINALIZED | (claimable_from << _CLAIM_FROM_SHIFT) | minted
+    self.payouts_root_of[netuid][epoch] = payouts_root
+    self.aux_hash_of[netuid][epoch] = aux_hash
+    self.minted_of[netuid][epoch] = minted
+    log Finalized(
+        netuid=netuid,
+        epoch=epoch,
+        payouts_root=payouts_root,
+        aux_hash=aux_hash,
+        tally=attesting,
+        permitted_stake=permitted,
+        minted=minted,
+        claimable_from=claimable_from,
+    )
+    return minted
+
+
+@external
+def void(netuid: uint16, epoch: uint64, reason_cid: bytes32):
+    """
+    @dev Voids the finalized result of epoch `epoch` of subnet `netuid`
+         and burns its minted emission.
+    @notice Only `GUARDIAN_ROLE` or `DEFAULT_ADMIN_ROLE` can call this
+            function, within the challenge window. A voided epoch stays
+            voided: it is never claimable and `final_aux` reports it
+            as not final.
+    @param netuid The 2-byte subnet identifier.
+    @param epoch The 8-byte epoch number.
+    @param reason_cid The 32-byte sha2-256 digest of the CIDv0 of the
+           document giving the reason (as `bonds_digest`).
+    """
+    assert (
+        access_control.hasRole[GUARDIAN_ROLE][msg.sender]
+        or access_control.hasRole[access_control.DEFAULT_ADMIN_ROLE][msg.sender]
+    ), "epochs: caller is not a guardian"
+    word: uint256 = self._state[netuid][epoch]
+    assert word & _FINALIZED != 0, "epochs: not finalized"
+    assert word & _VOIDED == 0, "epochs: already voided"
+    assert block.number < self._claimable_from(word), "epochs: challenge window over"
+
+    burned: uint256 = word & _AMOUNT_MASK
+    self._state[netuid][epoch] = (word | _VOIDED) & ~_AMOUNT_MASK
+    if burned != 0:
+        extcall INoos(token).burn(burned)
+    log Voided(netuid=netuid, epoch=epoch, guardian=msg.sender, reason_cid=reason_cid, burned=burned)
+
+
+@external
+def claim(
+    netuid: uint16, epoch: uint64, account: address, amount: uint256, proof: DynArray[bytes32, _MAX_PROOF]
+):
+    """
+    @dev Pays `amount` to `account` from the emission of epoch `epoch`
+         of subnet `netuid`, given a Merkle proof of the leaf
+         `(netuid, epoch, account, amount)` in the payouts root.
+    @notice Anyone can call this function, after the challenge window
+            of a finalized, not voided epoch; each account is paid once
+            per epoch and the claims never exceed the minted emission.
+    @param netuid The 2-byte subnet identifier.
+    @param epoch The 8-byte epoch number.
+    @param account The 20-byte receiver of the payout.
+    @param amount The 32-byte amount of the leaf.
+    @param proof The sibling hashes from the leaf to the root.
+    """
+    word: uint256 = self._state[netuid][epoch]
+    assert word & _FINALIZED != 0, "epochs: not finalized"
+    assert word & _VOIDED == 0, "epochs: epoch voided"
+    assert block.number >= self._claimable_from(word), "epochs: challenge window open"
+    bits: uint256 = self._claimed[netuid][account][epoch // 256]
+    bit: uint256 = self._bit(epoch)
+    assert bits & bit == 0, "epochs: double claim"
+    leaf: bytes32 = keccak256(keccak256(abi_encode(netuid, epoch, account, amount)))
+    assert merkle_proof_verification._verify(
+        proof, self.payouts_root_of[netuid][epoch], leaf
+    ), "epochs: invalid proof"
+    assert amount <= word & _AMOUNT_MASK, "epochs: claims exceed emission"
+
+    self._claimed[netuid][account][epoch // 256] = bits | bit
+    # `amount` is at most the low 160 bits, so only they change.
+    self._state[netuid][epoch] = unsafe_sub(word, amount)
+    assert extcall INoos(token).transfer(account, amount, default_return_value=True), "epochs: transfer failed"
+    log Claimed(netuid=netuid, epoch=epoch, account=account, amount=amount)
+
+
+@external
+@view
+def final_aux(netuid: uint16, epoch: uint64) -> (bool, bytes32):
+    """
+    @dev Returns whether the result of epoch `epoch` of subnet `netuid`
+         is finalized and not voided, and its aux hash.
+    @param netuid The 2-byte subnet identifier.
+    @param epoch The 8-byte epoch number.
+    @return bool Whether the result is final.
+    @return bytes32 Its aux hash, or zero when not final.
+    """
+    word: uint256 = self._state[netuid][epoch]
+    if word & _FINALIZED == 0 or word & _VOIDED != 0:
+        return False, empty(bytes32)
+    return True, self.aux_hash_of[netuid][epoch]
+
+
+@external
+@view
+def status(netuid: uint16, epoch: uint64) -> (bool, bool, uint256, uint256):
+    """
+    @dev Returns the settlement state of epoch `epoch` of subnet `netuid`.
+    @param netuid The 2-byte subnet identifier.
+    @param epoch The 8-byte epoch number.
+    @return bool Whether a result was finalized.
+    @return bool Whether it was voided.
+    @return uint256 The first block of claims (zero if not finalized).
+    @return uint256 The emission not claimed yet (zero if voided).
+    """
+    word: uint256 = self._state[netuid][epoch]
+    return word & _FINALIZED != 0, word & _VOIDED != 0, self._claimable_from(word), word & _AMOUNT_MASK
+
+
+@external
+@view
+def has_attested(netuid: uint16, epoch: uint64, hotkey: address) -> bool:
+    """
+    @dev Returns whether `hotkey` attested epoch `epoch` of subnet `netuid`.
+    @param netuid The 2-byte subnet identifier.
+    @param epoch The 8-byte epoch number.
+    @param hotkey The 20-byte hotkey address.
+    @return bool Whether it attested.
+    """
+    return self._attested[netuid][hotkey][epoch // 256] & self._bit(epoch) != 0
+
+
+@external
+@view
+def claimed(netuid: uint16, epoch: uint64, account: address) -> bool:
+    """
+    @dev Returns whether the payout of `account` for epoch `epoch` of
+         subnet `netuid` was claimed.
+    @param netuid The 2-byte subnet identifier.
+    @param epoch The 8-byte epoch number.
+    @param account The 20-byte account.
+    @return bool Whether it was claimed.
+    """
+    return self._claimed[netuid][account][epoch // 256] & self._bit(epoch) != 0
+
+
+@external
+@view
+def tally_of(netuid: uint16, epoch: uint64, payouts_root: bytes32, aux_hash: bytes32) -> uint256:
+    """
+    @dev Returns the attesting stake of a result.
+    @param netuid The 2-byte subnet identifier.
+    @param epoch The 8-byte epoch number.
+    @param payouts_root The 32-byte Merkle root of the payouts.
+    @param aux_hash The 32-byte aux hash of the result.
+    @return uint256 The 32-byte attesting stake.
+    """
+    return self.tally[self._tally_key(netuid, epoch, payouts_root, aux_hash)]
+
+
+@external
+@pure
+def aux_hash(emission_root: bytes32, prune_root: bytes32, permits_hash: bytes32, bonds_digest: bytes32) -> bytes32:
+    """
+    @dev Returns `keccak256(abi.encode(emission_root, prune_root,
+         permits_hash, bonds_digest))`.
+    @param emission_root The 32-byte Merkle root of the UIDs' emission shares.
+    @param prune_root The 32-byte Merkle root of the pruning order.
+    @param permits_hash The 32-byte hash of the next permits' UIDs.
+    @param bonds_digest The 32-byte sha2-256 digest of the bonds file's CIDv0.
+    @return bytes32 The aux hash.
+    """
+    return self._aux_hash(emission_root, prune_root, permits_hash, bonds_digest)
+
+
+@internal
+def _set_windows(challenge_window_: uint256, attest_window_: uint256):
+    """
+    @dev Sets the challenge and attestation windows.
+    @param challenge_window_ The 32-byte challenge window, at most `2**32` blocks.
+    @param attest_window_ The 32-byte attestation window, non-zero and at most `2**32` blocks.
+    """
+    assert challenge_window_ <= 2**32 and attest_window_ <= 2**32, "epochs: window too long"
+    assert attest_window_ != 0, "epochs: zero attest window"
+    self.challenge_window = challenge_window_
+    self.attest_window = attest_window_
+    log WindowsSet(challenge_window=challenge_window_, attest_window=attest_window_)
+
+
+@internal
+@pure
+def _bit(epoch: uint64) -> uint256:
+    """
+    @dev Returns the bit of epoch `epoch` in its bitmap word.
+    @param epoch The 8-byte epoch number.
+    @return uint256 `1 << (epoch % 256)`.
+    """
+    return 1 << convert(epoch % 256, uint256)
+
+
+@internal
+@pure
+def _claimable_from(word: uint256) -> uint256:
+    """
+    @dev Returns the first block of claims stored in a state word.
+    @param word The 32-byte state word.
+    @return uint256 The block number.
+    """
+    return (word >> _CLAIM_FROM_SHIFT) & _BLOCK_MASK
+
+
+@internal
+@pure
+def _aux_hash(emission_root: bytes32, prune_root: bytes32, permits_hash: bytes32, bonds_digest: bytes32) -> bytes32:
+    """
+    @dev Returns the aux hash of a result's auxiliary commitments.
+    @param emission_root The 32-byte Merkle root of the UIDs' emission shares.
+    @param prune_root The 32-byte Merkle root of the pruning order.
+    @param permits_hash The 32-byte hash of the next permits' UIDs.
+    @param bonds_digest The 32-byte digest of the bonds file's CIDv0.
+    @return bytes32 The aux hash.
+    """
+    return keccak256(abi_encode(emission_root, prune_root, permits_hash, bonds_digest))
+
+
+@internal
+@pure
+def _tally_key(netuid: uint16, epoch: uint64, payouts_root: bytes32, aux_hash: bytes32) -> bytes32:
+    """
+    @dev Returns the key of a result's tally.
+    @param netuid The 2-byte subnet identifier.
+    @param epoch The 8-byte epoch number.
+    @param payouts_root The 32-byte Merkle root of the payouts.
+    @param aux_hash The 32-byte aux hash of the result.
+    @return bytes32 `keccak256(abi.encode(netuid, epoch, payouts_root, aux_hash))`.
+    """
+    return keccak256(abi_encode(netuid, epoch, payouts_root, aux_hash))

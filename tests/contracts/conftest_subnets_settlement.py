@@ -1,0 +1,144 @@
+"""Fixtures of the Emitter, Staking and EpochSettlement tests (a pytest plugin module).
+
+Test modules load it with ``pytest_plugins = ["tests.contracts.conftest_subnets_settlement"]``.
+It builds on ``conftest.py``'s ``token`` (the deployer holds the initial supply, alice 1,000
+NOOS). The registry is the test double ``doubles/registry_double.vy``: epochs start at
+``anchor + e · tempo`` and tests set neurons, permits and permitted stake directly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import boa
+import pytest
+
+from noosphere.consensus.merkle import StandardMerkleTree
+
+ROOT = Path(__file__).resolve().parents[2]
+SUBNETS = ROOT / "contracts" / "subnets"
+DOUBLES = Path(__file__).resolve().parent / "doubles"
+
+UNIT = 10**18
+CAP = 21_000_000 * UNIT
+INITIAL_SUPPLY = 1_000_000 * UNIT
+HALVING_INTERVAL = 1_000
+MIN_STAKE = UNIT
+COOLDOWN = 10
+CHALLENGE_WINDOW = 20
+ATTEST_WINDOW = 50
+TEMPO = 10
+REVEAL_PERIOD = 1
+NETUID = 1
+LEAF_TYPES = ("uint16", "uint64", "address", "uint256")
+# Prague intrinsic cost of a transaction; boa reports execution gas only.
+TX_BASE_GAS = 21_000
+
+
+def events(contract: Any, name: str) -> list:
+    """The decoded events called ``name`` emitted by the last call to ``contract``."""
+    return [log for log in contract.get_logs() if type(log).__name__ == name]
+
+
+def mine(blocks: int = 1) -> None:
+    """Advance the block number (and the timestamp by 12 s per block)."""
+    boa.env.time_travel(blocks=blocks)
+
+
+def block_number() -> int:
+    """The number of the block the next call executes in."""
+    return int(boa.env.evm.patch.block_number)
+
+
+def mine_to(target: int) -> None:
+    """Advance to block ``target`` (no-op if already there or past)."""
+    if target > block_number():
+        mine(target - block_number())
+
+
+def payouts_tree(netuid: int, epoch: int, payouts: dict[str, int]) -> StandardMerkleTree:
+    """The payouts tree of an epoch: one ``(netuid, epoch, account, amount)`` leaf per account."""
+    return StandardMerkleTree(
+        [(netuid, epoch, account, amount) for account, amount in payouts.items()], LEAF_TYPES
+    )
+
+
+def tx_gas(contract: Any, function: Any, *args: Any, sender: str) -> int:
+    """Total gas of a transaction calling ``function``: intrinsic, calldata and execution.
+
+    Storage is committed first so that SSTOREs are priced against the values at the start of
+    the transaction, and warm/cold access sets are cleared, as for a fresh transaction. Only
+    call this inside a throwaway ``boa.swap_env(boa.Env())``.
+    """
+    boa.env.evm.vm.state.lock_changes()
+    boa.env.reset_gas_used()
+    with boa.env.prank(sender):
+        function(*args)
+    computation = contract._computation
+    calldata = function.prepare_calldata(*args)
+    calldata_gas = sum(4 if byte == 0 else 16 for byte in calldata)
+    used = TX_BASE_GAS + calldata_gas + computation.get_gas_used()
+    return int(used - min(computation.get_gas_refund(), used // 5))
+
+
+@pytest.fixture(scope="session")
+def emitter_deployer():
+    return boa.load_partial(str(SUBNETS / "emitter.vy"))
+
+
+@pytest.fixture(scope="session")
+def settlement_staking_deployer():
+    return boa.load_partial(str(SUBNETS / "staking.vy"))
+
+
+@pytest.fixture(scope="session")
+def epochs_deployer():
+    return boa.load_partial(str(SUBNETS / "epochs.vy"))
+
+
+@pytest.fixture(scope="session")
+def registry_double_deployer():
+    return boa.load_partial(str(DOUBLES / "registry_double.vy"))
+
+
+@pytest.fixture(scope="session")
+def emitter(emitter_deployer, token, deployer):
+    """The Emitter (halving every 1,000 blocks), a minter of the token."""
+    with boa.env.prank(deployer):
+        contract = emitter_deployer.deploy(token.address, HALVING_INTERVAL)
+        token.set_minter(contract.address, True)
+    return contract
+
+
+@pytest.fixture(scope="session")
+def registry(registry_double_deployer, deployer):
+    """The registry double with subnet 1 (tempo 10, reveal period 1) anchored at this block."""
+    with boa.env.prank(deployer):
+        contract = registry_double_deployer.deploy()
+        contract.set_subnet(NETUID, deployer, block_number(), TEMPO, REVEAL_PERIOD)
+    return contract
+
+
+@pytest.fixture(scope="session")
+def staking(settlement_staking_deployer, token, registry, deployer):
+    """Staking (minimum 1 NOOS, cooldown 10 blocks) wired to the registry double."""
+    with boa.env.prank(deployer):
+        contract = settlement_staking_deployer.deploy(token.address, MIN_STAKE, COOLDOWN)
+        contract.wire(registry.address)
+    return contract
+
+
+@pytest.fixture(scope="session")
+def epochs(epochs_deployer, token, registry, staking, emitter, deployer):
+    """EpochSettlement (challenge window 20, attest window 50), the Emitter's settlement."""
+    with boa.env.prank(deployer):
+        contract = epochs_deployer.deploy(token.address, CHALLENGE_WINDOW, ATTEST_WINDOW)
+        contract.wire(registry.address, staking.address, emitter.address)
+        emitter.grantRole(emitter.SETTLEMENT_ROLE(), contract.address)
+    return contract
+
+
+@pytest.fixture(scope="session")
+def guardian() -> str:
+    return boa.env.generate_address("guardian")
