@@ -21,11 +21,29 @@ TOKEN_CAP = 21_000_000 * 10**18
 
 @dataclass(frozen=True)
 class DeployParams:
-    """Parameters of a protocol deployment."""
+    """Parameters of a protocol deployment (block counts assume ~12 s blocks)."""
 
     initial_supply: int = 1_000_000 * 10**18
     cap: int = TOKEN_CAP
     treasury: str | None = None  # receives the initial supply; the deployer if None
+    halving_interval: int = 10_512_000  # about four years
+    min_stake: int = 10**18
+    unstake_cooldown: int = 7_200  # about a day
+    challenge_window: int = 300
+    attest_window: int = 7_200
+    subnet_lock_cost: int = 100 * 10**18
+    burn_half_life: int = 1_000
+
+    @classmethod
+    def devnet(cls) -> DeployParams:
+        """Short windows for a local chain where blocks are mined on demand."""
+        return cls(
+            unstake_cooldown=20,
+            challenge_window=2,
+            attest_window=200,
+            subnet_lock_cost=10 * 10**18,
+            burn_half_life=50,
+        )
 
 
 def _record(chain: Chain, artifact: str, receipt: Receipt) -> DeployedContract:
@@ -65,5 +83,29 @@ def deploy_protocol(
         deployer, "noos", TOKEN_NAME, TOKEN_SYMBOL, params.cap, holder, params.initial_supply
     )
     manifest.contracts["noos"] = _record(chain, "noos", receipt)
+    token = manifest.contracts["noos"].address
+
+    def deploy(name: str, *args: Any) -> str:
+        say(f"deploying {name}")
+        manifest.contracts[name] = _record(chain, name, chain.deploy(deployer, name, *args))
+        return manifest.contracts[name].address
+
+    emitter = deploy("emitter", token, params.halving_interval)
+    staking = deploy("staking", token, params.min_stake, params.unstake_cooldown)
+    epochs = deploy("epochs", token, params.challenge_window, params.attest_window)
+    registry = deploy("subnets", token, params.subnet_lock_cost, params.burn_half_life)
+    deploy("weights", registry)
+
+    say("wiring the contracts together")
+    contract = chain.contract
+    emitter_c = contract("emitter", emitter)
+    for fn in (
+        contract("noos", token).functions.set_minter(emitter, True),
+        emitter_c.functions.grantRole(emitter_c.functions.SETTLEMENT_ROLE().call(), epochs),
+        contract("staking", staking).functions.wire(registry),
+        contract("epochs", epochs).functions.wire(registry, staking, emitter),
+        contract("subnets", registry).functions.wire(staking, epochs),
+    ):
+        chain.transact(deployer, fn)
     manifest.save(home)
     return manifest
