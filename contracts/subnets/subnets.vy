@@ -759,7 +759,7 @@ def publish_bootstrap_permits(netuid: uint16, epoch: uint64, uids: DynArray[uint
          of a subnet that has no result-based permits yet: the top
          `K = min(max_allowed_validators, eligible)` UIDs by stake at
          `epoch_start(epoch)` (ties: lower UID first), where eligible
-         UIDs registered before that block. Verified by scanning every
+         UIDs registered before that block and hold stake then. Verified by scanning every
          UID (`n <= 256` only).
     @notice Anyone; once per epoch, after the epoch block.
     @param netuid The 2-byte subnet identifier.
@@ -792,8 +792,12 @@ def publish_bootstrap_permits(netuid: uint16, epoch: uint64, uids: DynArray[uint
         if neuron >> 160 >= start:
             assert not chosen, "subnets: bootstrap uid registered after epoch block"
             continue
-        eligible += 1
         stake: uint256 = staticcall staking_.stake_at(netuid, self._hotkey(neuron), start)
+        if stake == 0:
+            # As subtensor's top-k: only UIDs holding stake can hold a permit.
+            assert not chosen, "subnets: bootstrap uid without stake"
+            continue
+        eligible += 1
         if chosen:
             if stake < weakest_stake or (stake == weakest_stake and i > weakest_uid):
                 weakest_stake = stake

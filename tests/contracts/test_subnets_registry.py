@@ -530,7 +530,7 @@ def test_bootstrap_permits_failures(env, netuid, cold, hotkeys):
         mine_to(b0 + 11)
         with boa.reverts("subnets: not the current epoch"):
             r.publish_bootstrap_permits(netuid, 2, [0, 2])
-        with boa.reverts("subnets: not the top-k by stake"):
+        with boa.reverts("subnets: bootstrap uid without stake"):  # UID 1 holds no stake
             r.publish_bootstrap_permits(netuid, 1, [0, 1])
         with boa.reverts("subnets: wrong number of bootstrap uids"):
             r.publish_bootstrap_permits(netuid, 1, [2])
@@ -543,6 +543,17 @@ def test_bootstrap_permits_failures(env, netuid, cold, hotkeys):
         r.publish_bootstrap_permits(netuid, 1, [0, 2])
         with boa.reverts("subnets: permits already published"):
             r.publish_bootstrap_permits(netuid, 1, [0, 2])
+
+
+def test_bootstrap_permits_must_be_the_top_k(env, netuid, cold, hotkeys):
+    r = env.registry
+    staked_subnet(env, netuid, cold, hotkeys, [5 * UNIT, 1 * UNIT, 9 * UNIT])
+    mine_to(r.epoch_start(netuid, 1) + 1)
+    with boa.env.prank(cold):
+        with boa.reverts("subnets: not the top-k by stake"):
+            r.publish_bootstrap_permits(netuid, 1, [1, 2])
+        r.publish_bootstrap_permits(netuid, 1, [0, 2])
+    assert not r.holds_permit(netuid, 1, hotkeys[1])
 
 
 def test_publish_permits_from_a_result(env, netuid, cold, hotkeys):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from eth_utils import to_checksum_address
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from noosphere.consensus.payouts import UidAccounts, payouts, split_owner
 from noosphere.errors import ConsensusError
 
-A, B, C, D, OWNER = ("0x" + c * 40 for c in "abcde")
+A, B, C, D, OWNER = (to_checksum_address("0x" + c * 40) for c in "abcde")
 
 
 def test_owner_share_is_eighteen_percent() -> None:
@@ -69,7 +70,7 @@ def test_payouts_conserve_every_unit(
     emission: int, miners: list[int], take: int, stakes: list[int], dividend: int
 ) -> None:
     owner, _ = split_owner(emission)
-    stakers = {f"0x{i:040x}": s for i, s in enumerate(stakes, start=1)}
+    stakers = {to_checksum_address(f"0x{i:040x}"): s for i, s in enumerate(stakes, start=1)}
     accounts = [
         UidAccounts(coldkey=f"0x{0xF0 + i:040x}", take_bps=take, stakers=stakers)
         for i in range(len(miners))

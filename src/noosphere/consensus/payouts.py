@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from eth_utils import to_checksum_address
+
 from noosphere.errors import ConsensusError
 
 BPS = 10_000
@@ -43,7 +45,7 @@ def payouts(
     validator_emission: Sequence[int],
     accounts: Sequence[UidAccounts],
 ) -> dict[str, int]:
-    """Per-account amounts (accounts lower-cased, zero amounts dropped) of one epoch."""
+    """Per-account amounts (EIP-55 checksummed accounts, zero amounts dropped) of one epoch."""
     n = len(accounts)
     if len(miner_emission) != n or len(validator_emission) != n:
         raise ConsensusError(
@@ -78,4 +80,4 @@ def payouts(
                 pay(staker, share)
                 paid += share
         pay(who.coldkey, take + rest - paid)
-    return totals
+    return {to_checksum_address(account): amount for account, amount in totals.items()}
