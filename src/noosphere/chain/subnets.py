@@ -17,7 +17,7 @@ from eth_hash.auto import keccak
 from noosphere.chain.client import Chain, Receipt
 from noosphere.chain.manifest import Manifest
 from noosphere.chain.token import NoosToken, checked_address
-from noosphere.errors import InputError
+from noosphere.errors import InputError, NoosphereError
 
 U16_MAX = 65_535
 HYPERPARAM_FIELDS = (
@@ -75,6 +75,53 @@ class Neuron:
     registered_at: int
 
 
+@dataclass(frozen=True)
+class SubnetInfo:
+    """What the registry records about one subnet."""
+
+    netuid: int
+    owner: str
+    task_cid: str
+    n: int
+    max_uids: int
+    tempo: int
+    current_epoch: int
+    burn_price: int
+    share_bps: int
+    locked: int
+
+
+@dataclass(frozen=True)
+class EpochStatus:
+    """The settlement state of one epoch (``epochs.status``)."""
+
+    finalized: bool
+    voided: bool
+    claimable_from: int
+    unclaimed: int
+
+
+@dataclass(frozen=True)
+class Attestation:
+    """One ``Attested`` event."""
+
+    hotkey: str
+    payouts_root: bytes
+    aux_hash: bytes
+    bonds_digest: bytes
+    stake: int
+    tally: int
+    block: int
+
+
+@dataclass(frozen=True)
+class PendingWithdrawal:
+    """Stake unstaked and waiting for its cooldown."""
+
+    amount: int
+    release_block: int
+
+
 class Subnets:
     """The subnet contracts of one deployment."""
 
@@ -128,8 +175,12 @@ class Subnets:
         return self.chain.transact(owner, self.registry.functions.set_hyperparams(netuid, hp))
 
     def current_epoch(self, netuid: int) -> int:
-        """The epoch the chain is in now."""
-        return int(self._view(self.registry.functions.current_epoch(netuid)))
+        """The epoch of the next block, the one a transaction sent now lands in."""
+        fn = self.registry.functions.current_epoch(netuid)
+        try:
+            return int(self._view(fn, "pending"))
+        except NoosphereError:  # a node that cannot call at `pending`
+            return int(self._view(fn))
 
     def epoch_start(self, netuid: int, epoch: int) -> int:
         """First block of ``epoch`` (its epoch block)."""
@@ -189,9 +240,10 @@ class Subnets:
         return int(self._view(self.staking.functions.stake_at(netuid, hotkey, block)))
 
     # --- weights -------------------------------------------------------------------------------
-    def commit(self, hotkey: LocalAccount, netuid: int, packed: bytes, salt: bytes) -> int:
-        """Commit weights for the current epoch; returns that epoch."""
-        epoch = self.current_epoch(netuid)
+    def commit(self, hotkey: LocalAccount, netuid: int, packed: bytes, salt: bytes,
+               epoch: int | None = None) -> int:  # fmt: skip
+        """Commit weights for ``epoch`` (default: the current one); returns that epoch."""
+        epoch = self.current_epoch(netuid) if epoch is None else epoch
         digest = commit_hash(hotkey.address, netuid, epoch, packed, salt)
         self.chain.transact(hotkey, self.weights.functions.commit(netuid, digest))
         return epoch
@@ -227,3 +279,242 @@ class Subnets:
         total = int(self._view(self.emitter.functions.emission(start, end)))
         share = int(self._view(self.emitter.functions.share_at(netuid, start)))
         return total * share // 10_000
+
+    # --- subnets: views and owner actions (CLI) -------------------------------------------------
+    def subnet_count(self) -> int:
+        """How many subnets were created (netuids run from 1 to this)."""
+        return int(self._view(self.registry.functions.subnet_count()))
+
+    def subnet_exists(self, netuid: int) -> bool:
+        """True when ``netuid`` names a subnet."""
+        if not 0 < netuid <= U16_MAX:
+            return False
+        return bool(self._view(self.registry.functions.subnet_exists(netuid)))
+
+    def owner_of(self, netuid: int) -> str:
+        """The subnet's owner."""
+        return str(self._view(self.registry.functions.owner_of(netuid)))
+
+    def lock_cost(self) -> int:
+        """NOOS locked (for good) by creating a subnet."""
+        return int(self._view(self.registry.functions.lock_cost()))
+
+    def burn_price(self, netuid: int) -> int:
+        """What registering on ``netuid`` burns now."""
+        return int(self._view(self.registry.functions.burn_price(netuid)))
+
+    def tempo(self, netuid: int) -> int:
+        """The tempo of the current epoch (a new one waits for the next epoch)."""
+        return int(self._view(self.registry.functions.tempo(netuid)))
+
+    def reveal_period(self, netuid: int) -> int:
+        """Epochs between a commit and its reveal."""
+        return int(self._view(self.registry.functions.reveal_period(netuid)))
+
+    def share_of(self, netuid: int) -> int:
+        """The subnet's share of the emission, in basis points."""
+        return int(self._view(self.emitter.functions.share_of(netuid)))
+
+    def info(self, netuid: int) -> SubnetInfo:
+        """Owner, task, size, epoch and prices of ``netuid``."""
+        reg = self.registry.functions
+        return SubnetInfo(
+            netuid=netuid, owner=self.owner_of(netuid),
+            task_cid=str(self._view(reg.task_cid(netuid))),
+            n=int(self._view(reg.n(netuid))), max_uids=int(self._view(reg.max_uids(netuid))),
+            tempo=self.tempo(netuid), current_epoch=self.current_epoch(netuid),
+            burn_price=self.burn_price(netuid), share_bps=self.share_of(netuid),
+            locked=int(self._view(reg.locked(netuid))),
+        )  # fmt: skip
+
+    def bounds(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The admin's lower and upper bounds of every hyperparameter."""
+        lower, upper = self._view(self.registry.functions.bounds())
+        return (dict(zip(HYPERPARAM_FIELDS, lower, strict=True)),
+                dict(zip(HYPERPARAM_FIELDS, upper, strict=True)))  # fmt: skip
+
+    def set_task(self, owner: LocalAccount, netuid: int, task_cid: str) -> Receipt:
+        """Point the subnet at a new task spec CID (owner only)."""
+        return self.chain.transact(owner, self.registry.functions.set_task(netuid, task_cid))
+
+    # --- neurons: single lookups and key management ---------------------------------------------
+    def n(self, netuid: int) -> int:
+        """How many UIDs the subnet has."""
+        return int(self._view(self.registry.functions.n(netuid)))
+
+    def is_registered(self, netuid: int, hotkey: str) -> bool:
+        """True when ``hotkey`` holds a UID on ``netuid``."""
+        fn = self.registry.functions.is_registered(netuid, checked_address(hotkey))
+        return bool(self._view(fn))
+
+    def uid_of(self, netuid: int, hotkey: str) -> int:
+        """The UID of a registered ``hotkey``."""
+        return int(self._view(self.registry.functions.uid_of(netuid, checked_address(hotkey))))
+
+    def coldkey_of(self, hotkey: str) -> str:
+        """The coldkey owning ``hotkey`` (the zero address if none)."""
+        return str(self._view(self.registry.functions.coldkey_of(checked_address(hotkey))))
+
+    def set_axon(self, account: LocalAccount, netuid: int, hotkey: str, axon: str) -> Receipt:
+        """Change the axon endpoint of ``hotkey`` (signed by the hotkey or its coldkey)."""
+        fn = self.registry.functions.set_axon(netuid, checked_address(hotkey), axon)
+        return self.chain.transact(account, fn)
+
+    def swap_hotkey(self, coldkey: LocalAccount, netuid: int, old_hotkey: str,
+                    new_hotkey: str) -> Receipt:  # fmt: skip
+        """Move a UID (and its permit) from ``old_hotkey`` to ``new_hotkey`` (coldkey only)."""
+        fn = self.registry.functions.swap_hotkey(
+            netuid, checked_address(old_hotkey), checked_address(new_hotkey))  # fmt: skip
+        return self.chain.transact(coldkey, fn)
+
+    # --- permits ---------------------------------------------------------------------------------
+    def permit_now(self, netuid: int, hotkey: str) -> tuple[int, bool]:
+        """``(current epoch, holds a permit in it)`` for ``hotkey``."""
+        epoch, held = self._view(self.registry.functions.permit_now(netuid, hotkey))
+        return int(epoch), bool(held)
+
+    def permits_epoch(self, netuid: int, epoch: int) -> int | None:
+        """The latest epoch ``<= epoch`` with published permits, or None."""
+        found, at = self._view(self.registry.functions.permits_epoch(netuid, epoch))
+        return int(at) if found else None
+
+    def has_result_permits(self, netuid: int) -> bool:
+        """True once result-based permits were published (the bootstrap rule is over)."""
+        return bool(self._view(self.registry.functions.has_result_permits(netuid)))
+
+    def permitted_stake(self, netuid: int, epoch: int) -> int:
+        """Stake of the permit holders of ``epoch`` at its epoch block (2/3 of it finalizes)."""
+        return int(self._view(self.registry.functions.permitted_stake(netuid, epoch)))
+
+    def bootstrap_permits(self, netuid: int, epoch: int) -> list[int]:
+        """The top-K UIDs by stake at ``start(epoch)`` that the bootstrap rule accepts."""
+        start = self.epoch_start(netuid, epoch)
+        k = int(self.hyperparams(netuid)["max_allowed_validators"])
+        ranked = []
+        for neuron in self.neurons(netuid):
+            if neuron.registered_at >= start:
+                continue
+            stake = self.stake_at(netuid, neuron.hotkey, start)
+            if stake:
+                ranked.append((-stake, neuron.uid))
+        return sorted(uid for _, uid in sorted(ranked)[:k])
+
+    def publish_permits(self, account: LocalAccount, netuid: int, epoch: int,
+                        uids: Sequence[int], source_epoch: int, emission_root: bytes,
+                        prune_root: bytes, bonds_digest: bytes) -> Receipt:  # fmt: skip
+        """Publish the permits that the finalized result of ``source_epoch`` computed."""
+        fn = self.registry.functions.publish_permits(
+            netuid, epoch, list(uids), source_epoch, emission_root, prune_root, bonds_digest
+        )
+        return self.chain.transact(account, fn)
+
+    # --- staking ---------------------------------------------------------------------------------
+    def stake_of(self, netuid: int, hotkey: str) -> int:
+        """Total stake on ``hotkey`` now."""
+        return int(self._view(self.staking.functions.stake_of(netuid, checked_address(hotkey))))
+
+    def stake_by(self, netuid: int, hotkey: str, staker: str) -> int:
+        """What ``staker`` has staked on ``hotkey`` now."""
+        fn = self.staking.functions.stake_by(netuid, checked_address(hotkey),
+                                             checked_address(staker))  # fmt: skip
+        return int(self._view(fn))
+
+    def min_stake(self) -> int:
+        """The least stake a staker may hold on a hotkey (other than zero)."""
+        return int(self._view(self.staking.functions.min_stake()))
+
+    def unstake(self, staker: LocalAccount, netuid: int, hotkey: str, amount: int) -> Receipt:
+        """Unstake ``amount`` from ``hotkey``; it becomes withdrawable after the cooldown."""
+        fn = self.staking.functions.unstake(netuid, checked_address(hotkey), amount)
+        return self.chain.transact(staker, fn)
+
+    def pending_withdrawal(self, netuid: int, hotkey: str, staker: str) -> PendingWithdrawal:
+        """``staker``'s unstaked amount from ``hotkey`` and the block it is released."""
+        fn = self.staking.functions.pending(netuid, checked_address(hotkey),
+                                            checked_address(staker))  # fmt: skip
+        amount, release = self._view(fn)
+        return PendingWithdrawal(int(amount), int(release))
+
+    def withdraw(self, staker: LocalAccount, netuid: int, hotkey: str) -> Receipt:
+        """Pay out the pending withdrawal once its cooldown is over."""
+        fn = self.staking.functions.withdraw(netuid, checked_address(hotkey))
+        return self.chain.transact(staker, fn)
+
+    def take_of(self, hotkey: str) -> int:
+        """The validator take of ``hotkey`` in basis points (all subnets)."""
+        return int(self._view(self.staking.functions.take_of(checked_address(hotkey))))
+
+    def take_bounds(self) -> tuple[int, int]:
+        """The lowest and highest take a coldkey may set, in basis points."""
+        fns = self.staking.functions
+        return int(self._view(fns.min_take())), int(self._view(fns.max_take()))
+
+    def set_take(self, coldkey: LocalAccount, hotkey: str, bps: int) -> Receipt:
+        """Set the take of ``hotkey`` (signed by its coldkey)."""
+        fn = self.staking.functions.set_take(checked_address(hotkey), bps)
+        return self.chain.transact(coldkey, fn)
+
+    # --- weights ---------------------------------------------------------------------------------
+    def commitment_of(self, netuid: int, hotkey: str) -> tuple[int, bytes] | None:
+        """``(commit epoch, 24 high bytes of the hash)`` of the pending commitment, or None."""
+        fn = self.weights.functions.commitment_of(netuid, checked_address(hotkey))
+        exists, epoch, digest = self._view(fn)
+        return (int(epoch), bytes(digest)) if exists else None
+
+    # --- settlement views ------------------------------------------------------------------------
+    def status(self, netuid: int, epoch: int) -> EpochStatus:
+        """Whether ``epoch`` is final or voided, when claims open and what is unclaimed."""
+        final, voided, claimable, unclaimed = self._view(
+            self.epochs.functions.status(netuid, epoch))  # fmt: skip
+        return EpochStatus(bool(final), bool(voided), int(claimable), int(unclaimed))
+
+    def windows(self) -> tuple[int, int]:
+        """``(challenge_window, attest_window)`` in blocks."""
+        fns = self.epochs.functions
+        return (int(self._view(fns.challenge_window())),
+                int(self._view(fns.attest_window())))  # fmt: skip
+
+    def minted_of(self, netuid: int, epoch: int) -> int:
+        """What finalizing ``epoch`` minted (zero before)."""
+        return int(self._view(self.epochs.functions.minted_of(netuid, epoch)))
+
+    def final_result(self, netuid: int, epoch: int) -> tuple[bytes, bytes]:
+        """``(payouts_root, aux_hash)`` recorded at finalization (zeros before)."""
+        fns = self.epochs.functions
+        return (bytes(self._view(fns.payouts_root_of(netuid, epoch))),
+                bytes(self._view(fns.aux_hash_of(netuid, epoch))))  # fmt: skip
+
+    def has_attested(self, netuid: int, epoch: int, hotkey: str) -> bool:
+        """True when ``hotkey`` attested ``epoch``."""
+        fn = self.epochs.functions.has_attested(netuid, epoch, checked_address(hotkey))
+        return bool(self._view(fn))
+
+    def claimed(self, netuid: int, epoch: int, account: str) -> bool:
+        """True when ``account``'s payout of ``epoch`` was claimed."""
+        fn = self.epochs.functions.claimed(netuid, epoch, checked_address(account))
+        return bool(self._view(fn))
+
+    def attestations(self, netuid: int, epoch: int) -> list[Attestation]:
+        """Every attestation of ``epoch``, oldest first (from ``Attested`` events)."""
+        logs = self.epochs.events.Attested().get_logs(
+            from_block=self.epoch_start(netuid, epoch),
+            argument_filters={"netuid": netuid, "epoch": epoch})  # fmt: skip
+        return [
+            Attestation(
+                hotkey=str(log["args"]["hotkey"]), payouts_root=bytes(log["args"]["payouts_root"]),
+                aux_hash=bytes(log["args"]["aux_hash"]),
+                bonds_digest=bytes(log["args"]["bonds_digest"]),
+                stake=int(log["args"]["stake"]), tally=int(log["args"]["tally"]),
+                block=int(log["blockNumber"]),
+            )
+            for log in sorted(logs, key=lambda lg: (lg["blockNumber"], lg["logIndex"]))
+        ]  # fmt: skip
+
+    def finalized_epochs(self, netuid: int) -> list[int]:
+        """Epochs of ``netuid`` finalized and not voided, ascending (from events)."""
+        filters = {"netuid": netuid}
+        final = {int(lg["args"]["epoch"]) for lg in self.epochs.events.Finalized().get_logs(
+            from_block=0, argument_filters=filters)}  # fmt: skip
+        voided = {int(lg["args"]["epoch"]) for lg in self.epochs.events.Voided().get_logs(
+            from_block=0, argument_filters=filters)}  # fmt: skip
+        return sorted(final - voided)
