@@ -11,15 +11,14 @@ Targets (issue): a transfer between holders that have not delegated <= 40,000 ga
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from eth_utils import keccak
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 
 from bench._anvil import bench_protocol
+from bench._gas import check, fresh_accounts
 from bench._report import record, table
 from bench._solidity import compile_solidity, deploy_compiled, package_version
 from noosphere.chain.accounts import dev_account
@@ -30,7 +29,6 @@ BENCH = "gas_token"
 INITIAL_SUPPLY = 1_000_000 * 10**18
 FUNDING = 1_000 * 10**18  # tokens each measuring account gets before any measurement
 AMOUNT = 10**18  # tokens moved or approved by each measured operation
-GAS_COIN = 10**18  # wei each fresh account gets to pay for its transactions
 # A fixed gas limit for the measured sequence (gasUsed does not depend on it). Chain's estimate is
 # made at the latest block, where a votes checkpoint written in that block is updated in place,
 # so it underestimates a transfer that must push new checkpoints in the next block.
@@ -54,25 +52,6 @@ OPERATIONS = [
     Operation("transfer_delegated", "transfer, both sides delegated"),
     Operation("permit", "permit (EIP-2612 signature)"),
 ]
-
-
-def fresh_accounts(
-    chain: Chain, funder: LocalAccount, label: str, count: int
-) -> list[LocalAccount]:
-    """``count`` deterministic accounts that no other code uses, each funded with 1 ETH."""
-    accounts = [
-        Account.from_key(keccak(f"noosphere-bench:{label}:{i}".encode())) for i in range(count)
-    ]
-    for account in accounts:
-        chain.transact(funder, to=account.address, value=GAS_COIN)
-    return accounts
-
-
-def _check(call: ContractFunction, expected: Any) -> None:
-    """Fail unless the view ``call`` returns ``expected`` (the sequence did what it should)."""
-    got = call.call()
-    if got != expected:
-        raise RuntimeError(f"{call.fn_name}{tuple(call.args)} is {got!r}, expected {expected!r}")
 
 
 def _sign_permit(
@@ -128,15 +107,15 @@ def measure_token(
     gas: dict[str, int] = {}
 
     # (a) nonzero -> nonzero balances, neither side has a delegate.
-    _check(fn.delegates(alice.address), ZERO)
-    _check(fn.delegates(bob.address), ZERO)
+    check(fn.delegates(alice.address), ZERO)
+    check(fn.delegates(bob.address), ZERO)
     gas["transfer"] = send(alice, fn.transfer(bob.address, AMOUNT))
-    _check(fn.balanceOf(bob.address), FUNDING + AMOUNT)
+    check(fn.balanceOf(bob.address), FUNDING + AMOUNT)
 
     # (b) a holder's first delegation, to an account that has no votes yet.
-    _check(fn.getVotes(dave.address), 0)
+    check(fn.getVotes(dave.address), 0)
     gas["delegate"] = send(carol, fn.delegate(dave.address))
-    _check(fn.getVotes(dave.address), FUNDING)
+    check(fn.getVotes(dave.address), FUNDING)
 
     # (c) both sides delegated (to themselves): the transfer moves votes. One warm-up transfer
     # first, so that both delegates already have checkpoints, as in the steady state.
@@ -144,15 +123,15 @@ def measure_token(
     send(bob, fn.delegate(bob.address))
     send(alice, fn.transfer(bob.address, AMOUNT))
     gas["transfer_delegated"] = send(alice, fn.transfer(bob.address, AMOUNT))
-    _check(fn.getVotes(bob.address), FUNDING + 3 * AMOUNT)
-    _check(fn.getVotes(alice.address), FUNDING - 3 * AMOUNT)
+    check(fn.getVotes(bob.address), FUNDING + 3 * AMOUNT)
+    check(fn.getVotes(alice.address), FUNDING - 3 * AMOUNT)
 
     # (d) permit submitted by the spender, with the owner's first nonce.
     deadline = int(chain.w3.eth.get_block("latest")["timestamp"]) + 3600
     v, r, s = _sign_permit(token, erin, frank.address, AMOUNT, deadline)
     gas["permit"] = send(frank, fn.permit(erin.address, frank.address, AMOUNT, deadline, v, r, s))
-    _check(fn.allowance(erin.address, frank.address), AMOUNT)
-    _check(fn.nonces(erin.address), 1)
+    check(fn.allowance(erin.address, frank.address), AMOUNT)
+    check(fn.nonces(erin.address), 1)
     return gas
 
 
