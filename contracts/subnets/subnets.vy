@@ -1460,6 +1460,15 @@ def _publication(netuid: uint16, epoch: uint64) -> (bool, uint256):
     if head & _MASK64 <= e:
         return True, head & _MASK128
     count: uint256 = head >> 128
+    # Attested and finalized epochs are recent: look a few publications back first.
+    i: uint256 = count - 1
+    for _: uint256 in range(3):
+        if i == 0:
+            break
+        i -= 1
+        pub: uint256 = self._permit_pubs[netuid][i]
+        if pub & _MASK64 <= e:
+            return True, pub
     if self._permit_pubs[netuid][0] & _MASK64 > e:
         return False, 0
     low: uint256 = 0
