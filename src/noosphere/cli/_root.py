@@ -51,6 +51,9 @@ def _register() -> None:
         "store": "noosphere.cli.store",
         "devnet": "noosphere.cli.devnet",
         "consensus": "noosphere.cli.consensus",
+        "subnet": "noosphere.cli.subnet",
+        "miner": "noosphere.cli.miner",
+        "validator": "noosphere.cli.validator",
     }
     for name, module_name in groups.items():
         try:
