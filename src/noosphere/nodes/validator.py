@@ -273,7 +273,7 @@ class Validator:
             try:
                 self.subnets.claim(self.hotkey, self.netuid, x, account, amount, proof)
             except TransactionRevertedError as error:
-                if "claimed" not in error.reason:
+                if "claimed" not in error.reason and "double claim" not in error.reason:
                     raise
             self.state.set_claim(self.netuid, x, account, amount, "claimed")
             done.append(f"claimed {amount} for {account} (epoch {x})")

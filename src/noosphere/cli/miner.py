@@ -1,0 +1,171 @@
+"""``noos miner run``: serve an inference model on a subnet as a long-running axon.
+
+The miner reads the subnet's task spec (by the CID on chain), loads ``--model`` or trains a
+``--recipe`` on the task's public split, serves ``POST /forward`` to permitted validators, and
+makes sure the chain points validators at it (``--register``, ``--update-axon``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import typer
+
+from noosphere.cli import _app
+from noosphere.cli.wallet import ask_password, open_wallet
+
+if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
+
+    from noosphere.chain.subnets import Subnets
+
+app = typer.Typer(help="Run a miner: serve a model to the subnet's validators.",
+                  no_args_is_help=True)  # fmt: skip
+_WALLET_HELP = "wallet of the miner (default: the configured one) \\[env: NOOS_WALLET]"
+_HOTKEY_HELP = "hotkey of the wallet that signs (default: the configured one) \\[env: NOOS_HOTKEY]"
+
+
+@app.command("run")
+def run(
+    netuid_text: str = typer.Argument(..., metavar="NETUID", help="subnet id (1, 2, …)"),
+    wallet_name: str | None = typer.Option(None, "--wallet", "-w", help=_WALLET_HELP),
+    hotkey_option: str | None = typer.Option(None, "--hotkey", help=_HOTKEY_HELP),
+    host: str = typer.Option("127.0.0.1", "--host", help="address the axon listens on"),
+    port: int = typer.Option(8091, "--port", help="port the axon listens on (0: a free one)"),
+    axon_url: str | None = typer.Option(
+        None, "--axon-url", help="URL validators reach the axon at (default: http://HOST:PORT)"
+    ),
+    model: str | None = typer.Option(None, "--model", help="ONNX model to serve (FILE.onnx)"),
+    recipe: str = typer.Option(
+        "logreg", "--recipe", help="recipe trained on the public split when no --model is given"
+    ),
+    seed: int = typer.Option(0, "--seed", help="training seed for --recipe"),
+    register: bool = typer.Option(
+        False, "--register", help="register the hotkey (burning from the coldkey) if needed"
+    ),
+    max_burn: str | None = typer.Option(
+        None, "--max-burn", help="highest registration burn accepted, in NOOS (default: any)"
+    ),
+    update_axon: bool = typer.Option(
+        False, "--update-axon", help="set the on-chain axon to this URL if it differs"
+    ),
+) -> None:
+    """Serve a model on subnet NETUID until stopped (SIGTERM or Ctrl-C)."""
+    from pathlib import Path
+
+    from noosphere.chain.devnet import free_port
+    from noosphere.chain.protocol import open_protocol
+    from noosphere.chain.subnets import Subnets
+    from noosphere.errors import InputError
+    from noosphere.ml import RECIPES, Predictor, to_onnx, train
+    from noosphere.nodes import runner
+    from noosphere.nodes.miner import PermitCache, create_miner_axon
+    from noosphere.storage import Store
+
+    cfg = _app.config()
+    netuid = runner.parse_netuid(netuid_text)
+    if model is None and recipe not in RECIPES:
+        raise InputError(f"unknown recipe {recipe!r}", hint="recipes: " + ", ".join(RECIPES))
+    wallet = open_wallet(wallet_name)
+    hotkey_name = hotkey_option or str(cfg.hotkey)
+    hotkey_address = wallet.hotkey_address(hotkey_name)
+    protocol = open_protocol(cfg)
+    subnets = Subnets(protocol.chain, protocol.manifest)
+    runner.check_subnet(subnets, netuid)
+    registered = subnets.is_registered(netuid, hotkey_address)
+    if not registered and not register:
+        raise InputError(f"hotkey {hotkey_address} is not registered on subnet {netuid}",
+                         hint="pass --register to register it now")  # fmt: skip
+    if port == 0:
+        port = free_port(host)
+    runner.check_port_free(host, port)
+    url = axon_url or f"http://{host}:{port}"
+    spec = runner.load_task_spec(subnets, netuid, Store.from_config(cfg))
+    if spec.mode != "inference":
+        raise InputError(f"subnet {netuid} runs a {spec.mode!r} task; miner run serves "
+                         "inference tasks")  # fmt: skip
+
+    password = ask_password(f"wallet {wallet.name}")
+    hotkey = wallet.unlock_hotkey(hotkey_name, password)
+    name = runner.node_name("miner", netuid, hotkey_address)
+    directory = runner.node_dir(cfg.home)
+    runner.setup_logging(directory / f"{name}.log")
+    log = runner.log
+
+    if model is not None:
+        try:
+            onnx = Path(model).expanduser().read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read model {model}: {exc.strerror}") from None
+        source = model
+    else:
+        public = spec.training_split()
+        onnx = to_onnx(train(recipe, public.X, public.y, seed=seed), spec.n_features)
+        source = f"recipe {recipe} (seed {seed})"
+    predictor = Predictor(onnx)
+    if predictor.n_features != spec.n_features:
+        raise InputError(f"the model takes {predictor.n_features} features; the task has "
+                         f"{spec.n_features}")  # fmt: skip
+
+    app_ = create_miner_axon(hotkey, predictor.predict_proba, spec, PermitCache(subnets, netuid),
+                             directory / f"{name}.replay.sqlite", netuid=netuid)  # fmt: skip
+    server = runner.AxonServer(app_, host, port)
+    server.start()
+    try:
+        if not registered:
+            uid = _register(subnets, wallet.unlock_coldkey(password), netuid, hotkey_address,
+                            url, max_burn)  # fmt: skip
+            _say(f"registered {hotkey_address} on subnet {netuid} as UID {uid}")
+        else:
+            uid = subnets.uid_of(netuid, hotkey_address)
+            on_chain = str(subnets.chain.call(subnets.registry.functions.axon_of(netuid, uid)))
+            if on_chain != url:
+                if update_axon:
+                    subnets.set_axon(hotkey, netuid, hotkey_address, url)
+                    _say(f"updated the axon of UID {uid} from {on_chain!r} to {url}")
+                else:
+                    _app.err_console.print(
+                        f"[yellow]warning:[/] the chain lists {on_chain!r} as the axon of UID "
+                        f"{uid}, not {url}; validators will not reach this miner (rerun with "
+                        "--update-axon)", soft_wrap=True)  # fmt: skip
+        _say(f"miner UID {uid} on subnet {netuid} serving {source} at {url}")
+        log.info("serving at %s", url)
+        with runner.stop_on_signals() as stop:
+            while not stop.wait(1.0):
+                if not server.alive:
+                    raise InputError("the axon server stopped", hint=f"see {name}.log")
+    finally:
+        server.stop()
+        log.info("stopped")
+    _say("miner stopped")
+
+
+def _register(subnets: Subnets, coldkey: LocalAccount, netuid: int, hotkey: str, url: str,
+              max_burn: str | None) -> int:  # fmt: skip
+    """Register at the current burn price, again if another registration raised it first."""
+    import warnings
+
+    from noosphere.chain.token import format_amount, parse_amount
+    from noosphere.errors import InputError, TransactionRevertedError
+
+    cap = parse_amount(max_burn) if max_burn is not None else None
+    for attempt in range(5):
+        price = subnets.burn_price(netuid)
+        if cap is not None and price > cap:
+            raise InputError(f"the burn price is {format_amount(price)} NOOS, above --max-burn "
+                             f"{format_amount(cap)}")  # fmt: skip
+        try:
+            with warnings.catch_warnings():  # web3 warns about the token's events in the receipt
+                warnings.simplefilter("ignore", UserWarning)
+                return subnets.register(coldkey, netuid, hotkey, url, price)
+        except TransactionRevertedError as error:
+            if "max_burn" not in error.reason or attempt == 4:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _say(line: str) -> None:
+    from noosphere.nodes.runner import log
+
+    log.info("%s", line)
+    _app.console.print(line, soft_wrap=True)
