@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/.tools/bin:$(CURDIR)/.venv/bin:$(PATH)
 PY := .venv/bin/python
 
-.PHONY: setup demo test test-fast bench contracts lint clean
+.PHONY: setup demo test test-slow test-fast bench contracts lint clean
 
 setup:
 	@tools/bootstrap.sh
@@ -13,6 +13,9 @@ demo: setup
 
 test: setup
 	$(PY) -m pytest -n 2 --dist loadgroup tests
+
+test-slow: setup
+	NOOS_SLOW_TESTS=1 $(PY) -m pytest -n 2 --dist loadgroup tests
 
 test-fast: setup
 	$(PY) -m pytest -x -q tests/unit tests/contracts

@@ -67,6 +67,9 @@ def _register() -> None:
     from noosphere.cli.deploy import deploy
 
     app.command("deploy")(deploy)
+    from noosphere.cli.simulate import simulate
+
+    app.command("simulate")(simulate)
 
 
 _register()

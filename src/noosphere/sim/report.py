@@ -1,0 +1,173 @@
+"""The simulation's report: ``report.json``, PNG plots and the checks it must pass."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from noosphere.sim.run import NOOS, SimResult
+
+RANDOM_MAX_SHARE = 0.01
+"""The random miner may take at most this share of the miners' emission."""
+COPIER_MAX_RATIO = 0.9
+"""The copier's dividends per stake must stay below this fraction of the honest validators'."""
+SYBIL_TOLERANCE = 1.02
+"""The sybils together may earn at most this multiple of the miner they copy."""
+QUALITY_GAP = 0.01
+"""Pairs of honest miners closer than this in true quality are not ranked."""
+
+
+def build_report(result: SimResult) -> dict[str, Any]:
+    """The report as a JSON-ready dict (emission in NOOS)."""
+    epochs = result.config.epochs
+    uids = []
+    for part in result.participants:
+        per_epoch = []
+        for rel in range(epochs):
+            details = result.outcomes.get(rel)
+            row: dict[str, Any] = {"epoch": result.first_epoch + rel, "relative_epoch": rel}
+            uid = part.uid
+            if details is not None and uid is not None and uid < len(details["incentive"]):
+                emission = details["miner_emission"][uid] + details["validator_emission"][uid]
+                row.update(emission=emission / NOOS, incentive=details["incentive"][uid],
+                           dividends=details["dividends"][uid],
+                           consensus=details["consensus"][uid])  # fmt: skip
+            else:
+                row.update(emission=0.0, incentive=0.0, dividends=0.0, consensus=0.0)
+            if part.miner is not None:
+                row["true_quality"] = result.true_quality[part.name][rel]
+                row["active"] = part.miner.active_at(rel)
+            else:
+                row["dividends_per_stake"] = row["emission"] / part.stake if part.stake else 0.0
+            per_epoch.append(row)
+        entry: dict[str, Any] = {
+            "uid": part.uid, "name": part.name, "hotkey": part.hotkey.address,
+            "role": part.role, "strategy": part.strategy, "stake": float(part.stake),
+            "emission": sum(r["emission"] for r in per_epoch), "per_epoch": per_epoch,
+        }  # fmt: skip
+        if part.miner is not None and part.miner.copies is not None:
+            entry["copies"] = part.miner.copies.name
+        uids.append(entry)
+    report: dict[str, Any] = {
+        "config": {"miners": result.config.miners, "validators": result.config.validators,
+                   "epochs": result.config.epochs, "seed": result.config.seed},
+        "first_epoch": result.first_epoch,
+        "settled_epochs": sorted(result.outcomes),
+        "seconds": round(result.seconds, 1),
+        "quality_ladder": [{"model": n, "accuracy": q} for n, q in result.ladder],
+        "copier_copied_epoch": {str(k): v for k, v in sorted(result.copied_epochs.items())},
+        "uids": uids,
+    }
+    report["summary"] = checks(report)
+    return report
+
+
+def _by(report: dict[str, Any], strategy: str) -> list[dict[str, Any]]:
+    return [u for u in report["uids"] if u["strategy"] == strategy]
+
+
+def checks(report: dict[str, Any]) -> dict[str, Any]:
+    """The properties the simulation must show, each with its numbers and ``passed``."""
+    out: dict[str, Any] = {}
+    honest_miners = [u for u in report["uids"] if u["role"] == "miner"
+                     and u["strategy"] == "honest"]  # fmt: skip
+    concordant = total = 0
+    for rel in report["settled_epochs"]:
+        rows = [u["per_epoch"][rel] for u in honest_miners if u["uid"] is not None]
+        rows = [r for r in rows if "incentive" in r]
+        for i, a in enumerate(rows):
+            for b in rows[i + 1:]:
+                if abs(a["true_quality"] - b["true_quality"]) < QUALITY_GAP:
+                    continue
+                total += 1
+                better, worse = (a, b) if a["true_quality"] > b["true_quality"] else (b, a)
+                concordant += better["incentive"] > worse["incentive"]
+    share = concordant / total if total else 1.0
+    out["honest_ranking"] = {
+        "description": "share of (epoch, pair of honest miners) ordered by incentive as by true "
+                       "quality", "concordant_pairs": concordant, "pairs": total,
+        "share": share, "passed": share >= 0.8}  # fmt: skip
+
+    miner_total = sum(u["emission"] for u in report["uids"] if u["role"] == "miner")
+    random_total = sum(u["emission"] for u in _by(report, "random"))
+    random_share = random_total / miner_total if miner_total else 0.0
+    out["random_near_zero"] = {"emission": random_total, "share_of_miner_emission": random_share,
+                               "passed": random_share <= RANDOM_MAX_SHARE}  # fmt: skip
+
+    sybils = _by(report, "sybil")
+    if sybils:
+        original = next(u for u in report["uids"] if u["name"] == sybils[0].get("copies"))
+        together = sum(u["emission"] for u in sybils)
+        out["sybils_no_gain"] = {
+            "sybil_uids": len(sybils), "sybils_together": together,
+            "copied_miner": original["name"], "one_copy": original["emission"],
+            "passed": together <= original["emission"] * SYBIL_TOLERANCE + 1e-9}  # fmt: skip
+
+    def per_stake(units: list[dict[str, Any]]) -> float:
+        stake = sum(u["stake"] for u in units)
+        return sum(u["emission"] for u in units) / stake if stake else 0.0
+
+    copiers, honest = _by(report, "copier"), [u for u in _by(report, "honest")
+                                              if u["role"] == "validator"]  # fmt: skip
+    if copiers and honest:
+        c, h = per_stake(copiers), per_stake(honest)
+        out["copier_earns_less"] = {"copier_dividends_per_stake": c,
+                                    "honest_dividends_per_stake": h,
+                                    "ratio": c / h if h else 0.0,
+                                    "passed": bool(h) and c < COPIER_MAX_RATIO * h}  # fmt: skip
+    for strategy in ("lazy", "colluder"):
+        units = _by(report, strategy)
+        if units and honest:
+            out[f"{strategy}_dividends_per_stake"] = {"value": per_stake(units),
+                                                      "honest": per_stake(honest)}  # fmt: skip
+    out["passed"] = all(v["passed"] for v in out.values() if "passed" in v)
+    return out
+
+
+def write_report(result: SimResult, out: Path) -> dict[str, Any]:
+    """Write ``report.json`` and the plots into ``out``; return the report."""
+    out.mkdir(parents=True, exist_ok=True)
+    report = build_report(result)
+    (out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    plot(report, out)
+    return report
+
+
+def plot(report: dict[str, Any], out: Path) -> list[Path]:
+    """``emission_per_strategy.png`` and ``validator_dividends_per_stake.png``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    epochs = list(range(report["config"]["epochs"]))
+    paths = []
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for role in ("miner", "validator"):
+        for strategy in sorted({u["strategy"] for u in report["uids"] if u["role"] == role}):
+            units = [u for u in report["uids"] if u["role"] == role and u["strategy"] == strategy]
+            series = [sum(u["per_epoch"][e]["emission"] for u in units) for e in epochs]
+            style = "-" if role == "miner" else "--"
+            ax.plot(epochs, series, style, marker="o", ms=3, label=f"{strategy} {role}s")
+    ax.set(xlabel="epoch (relative)", ylabel="emission (NOOS)",
+           title="Emission per strategy")  # fmt: skip
+    ax.legend(fontsize=8, ncol=2)
+    fig.tight_layout()
+    paths.append(out / "emission_per_strategy.png")
+    fig.savefig(paths[-1], dpi=110)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for u in report["uids"]:
+        if u["role"] == "validator":
+            ax.plot(epochs, [u["per_epoch"][e]["dividends_per_stake"] for e in epochs],
+                    marker="o", ms=3, label=f"{u['name']} ({u['stake']:.0f} NOOS)")  # fmt: skip
+    ax.set(xlabel="epoch (relative)", ylabel="dividends per staked NOOS",
+           title="Validators: dividends per unit of stake")  # fmt: skip
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    paths.append(out / "validator_dividends_per_stake.png")
+    fig.savefig(paths[-1], dpi=110)
+    plt.close(fig)
+    return paths

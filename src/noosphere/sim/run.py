@@ -1,0 +1,272 @@
+"""Run a whole subnet on a throwaway anvil and collect what every UID earned each epoch."""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+
+from noosphere.chain.accounts import dev_account
+from noosphere.chain.client import Chain
+from noosphere.chain.deploy import deploy_protocol
+from noosphere.chain.devnet import anvil_command, find_anvil, free_port
+from noosphere.chain.protocol import Protocol
+from noosphere.chain.subnets import Subnets
+from noosphere.errors import NoosphereError
+from noosphere.ml import builtin_spec
+from noosphere.nodes.state import NodeState
+from noosphere.nodes.validator import Scorer, Validator
+from noosphere.sim.agents import (
+    ColluderScorer,
+    CopierScorer,
+    LazyScorer,
+    MinerPool,
+    SimMiner,
+    SimScorer,
+    quality_ladder,
+)
+
+NOOS = 10**18
+TEMPO = 60
+STAKES = {"honest": 100, "copier": 100, "lazy": 60, "colluder": 50}
+"""Stake (NOOS) per validator strategy: honest validators and the copier alike."""
+
+Progress = Callable[[int, int, list[str]], None]
+
+
+class SimValidator(Validator):
+    """The engine without claims: the simulation reads payouts from the computed outcomes."""
+
+    def _claims(self, x: int, record: dict) -> list[str]:  # type: ignore[type-arg]
+        return []
+
+
+@dataclass
+class SimConfig:
+    """Size and seed of a simulation."""
+
+    miners: int = 8
+    validators: int = 6
+    epochs: int = 10
+    seed: int = 0
+
+
+@dataclass
+class Participant:
+    """One UID of the simulation."""
+
+    name: str
+    role: str  # "miner" | "validator"
+    strategy: str
+    hotkey: LocalAccount
+    stake: int = 0  # NOOS
+    miner: SimMiner | None = None
+    uid: int | None = None
+
+
+@dataclass
+class SimResult:
+    """Everything the report is made of."""
+
+    config: SimConfig
+    participants: list[Participant]
+    first_epoch: int
+    outcomes: dict[int, dict[str, Any]]  # relative epoch -> outcome details
+    true_quality: dict[str, list[float]]  # miner name -> per relative epoch
+    ladder: list[tuple[str, float]]
+    copied_epochs: dict[int, int | None] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def validator_roles(m: int) -> list[str]:
+    """Strategies of ``m`` validators: honest ones, a copier, a lazy one, two colluders."""
+    if m < 1:
+        raise NoosphereError("the simulation needs at least one validator")
+    extra = ["copier"] if m == 2 else ["copier", "lazy", "colluder", "colluder"][: max(0, m - 2)]
+    honest = m - len(extra)
+    return ["honest"] * honest + extra
+
+
+def miner_roster(n: int, epochs: int, ladder_size: int) -> list[SimMiner]:
+    """``n`` miners: honest ones (that retrain, join late and leave), two sybils, a random one.
+
+    Every second epoch the weakest honest miner retrains into the best model so far while
+    the leader falls back to an old checkpoint (a bad deploy), so the ranking keeps changing
+    as in a live network; one miner joins late with a strong model and one leaves.
+    """
+    if n < 3:
+        raise NoosphereError("the simulation needs at least 3 miners (an honest one, a random "
+                             "one and a sybil)")  # fmt: skip
+    sybils = 2 if n >= 5 else 1
+    h = n - 1 - sybils
+    honest = [SimMiner(f"honest-{i}", "honest", i) for i in range(h)]
+    top = ladder_size - 1
+    joiner = honest[-1] if h >= 3 else None
+    residents = [m for m in honest if m is not joiner]
+    span = top - 1 if joiner is not None else top
+    for i, miner in enumerate(residents):
+        miner.schedule = {0: round(i * span / max(1, len(residents) - 1))}
+    if joiner is not None:
+        joiner.join_epoch = max(1, epochs // 3)
+        joiner.schedule = {joiner.join_epoch: top}
+    if h >= 4:
+        leaver = residents[-2]
+        leaver.leave_epoch = max(2, (2 * epochs) // 3)
+    original = residents[len(residents) // 2] if len(residents) > 2 else residents[0]
+    for e in range(2, epochs, 2):  # the weakest resident and the leader swap models
+        active = [m for m in residents if m.active_at(e)]
+        if len(active) < 2:
+            continue
+        levels = {m.name: m.level_at(e) or 0 for m in active}
+        weakest = min(active, key=lambda m: (levels[m.name], m.name))
+        leader = max(active, key=lambda m: (levels[m.name], m.name))
+        weakest.schedule[e], leader.schedule[e] = levels[leader.name], levels[weakest.name]
+    miners = list(honest)
+    miners += [SimMiner(f"sybil-{i}", "sybil", h + i, copies=original) for i in range(sybils)]
+    miners.append(SimMiner("random", "random", h + sybils))
+    return miners
+
+
+@contextlib.contextmanager
+def own_anvil() -> Iterator[Protocol]:
+    """Start an anvil on a free port, deploy the protocol, yield it, stop anvil."""
+    binary = find_anvil()
+    if binary is None:
+        raise NoosphereError("anvil not found: run `make setup`")
+    port = free_port()
+    process = subprocess.Popen(anvil_command(binary, port, None), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                chain = Chain.connect(url, retries=0, tx_timeout=30)
+                break
+            except Exception:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise
+                time.sleep(0.05)
+        with tempfile.TemporaryDirectory() as home:
+            manifest = deploy_protocol(chain, dev_account(0), Path(home))
+            yield Protocol(chain, manifest, Path(home))
+    finally:
+        process.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(5)
+
+
+def simulate(config: SimConfig, progress: Progress | None = None) -> SimResult:
+    """Run the subnet for ``config.epochs`` epochs and return what happened."""
+    started = time.monotonic()
+    with own_anvil() as protocol, tempfile.TemporaryDirectory() as work:
+        result = _run(protocol, Path(work), config, progress or (lambda *_: None))
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _run(protocol: Protocol, work: Path, config: SimConfig, progress: Progress) -> SimResult:
+    chain = protocol.chain
+    subnets = Subnets(chain, protocol.manifest)
+    admin = dev_account(0)
+    spec = builtin_spec("digits", mode="inference")
+    dataset = spec.load_dataset()
+    progress(0, config.epochs, ["training the miners' models"])
+    ladder = quality_ladder(spec, dataset, config.seed)
+    netuid = subnets.create_subnet(admin, str(spec.cid()))
+    subnets.set_hyperparams(admin, netuid, tempo=TEMPO, immunity_period=0)
+    subnets.set_share(admin, netuid, 10_000)
+    chain.transact(admin, subnets.epochs.functions.set_windows(5, 200))
+
+    participants = [Participant(f"v{i}-{role}", "validator", role, Account.create(),
+                                stake=STAKES[role])
+                    for i, role in enumerate(validator_roles(config.validators))]  # fmt: skip
+    roster = miner_roster(config.miners, config.epochs, len(ladder))
+    participants += [Participant(m.name, "miner", m.strategy, Account.create(), miner=m)
+                     for m in roster]  # fmt: skip
+    coldkeys = [Account.create() for _ in participants]
+    for cold, part in zip(coldkeys, participants, strict=True):
+        protocol.token.transfer(admin, cold.address, 1_000 * NOOS)
+        chain.transact(admin, to=cold.address, value=10 * NOOS, gas=21_000)
+        chain.transact(admin, to=part.hotkey.address, value=10 * NOOS, gas=21_000)
+
+    def register(index: int) -> None:
+        part = participants[index]
+        part.uid = subnets.register(coldkeys[index], netuid, part.hotkey.address, "sim://")
+        if part.stake:
+            subnets.stake(coldkeys[index], netuid, part.hotkey.address, part.stake * NOOS)
+        if part.miner is not None:
+            pool.bind(part.hotkey.address, part.miner)
+
+    first = subnets.current_epoch(netuid) + 1
+    pool = MinerPool(roster, ladder, first, spec)
+    late = [i for i, p in enumerate(participants) if p.miner and p.miner.join_epoch > 0]
+    for i in range(len(participants)):
+        if i not in late:
+            register(i)
+    first = subnets.current_epoch(netuid) + 1
+    pool.first = first
+
+    def favoured() -> int | None:
+        return next((p.uid for p in participants if p.strategy == "random"), None)
+
+    validators: list[tuple[Participant, SimValidator]] = []
+    copier: CopierScorer | None = None
+    for i, part in enumerate(participants):
+        if part.role != "validator":
+            continue
+        secret = bytes([i + 1]) * 32
+        seed = config.seed * 1000 + i
+        scorer: Scorer
+        if part.strategy == "lazy":
+            scorer = LazyScorer(seed)
+        elif part.strategy == "colluder":
+            scorer = ColluderScorer(pool, dataset, secret, seed, favoured)
+        elif part.strategy == "copier":
+            scorer = copier = CopierScorer(subnets, netuid, part.hotkey.address)
+        else:
+            scorer = SimScorer(pool, dataset, secret, seed)
+        engine = SimValidator(subnets, netuid, part.hotkey, NodeState(work / f"v{i}.sqlite"),
+                              scorer)
+        validators.append((part, engine))
+    validators.sort(key=lambda pv: pv[0].strategy == "copier")  # the copier looks last
+    reference = validators[0][1]
+
+    last = first + config.epochs - 1
+    copied: dict[int, int | None] = {}
+    deadline_block = subnets.epoch_start(netuid, last + 5)
+    while last not in reference.outcomes and chain.block_number < deadline_block:
+        epoch = subnets.current_epoch(netuid)
+        rel = epoch - first
+        for i in late:
+            miner = participants[i].miner
+            if participants[i].uid is None and miner is not None and rel >= miner.join_epoch - 1:
+                register(i)
+                progress(min(rel, config.epochs), config.epochs,
+                         [f"{participants[i].name} registered as UID {participants[i].uid}"])
+        actions = []
+        for part, engine in validators:
+            report = engine.step()
+            actions += [f"{part.name}: {a}" for a in report.actions]
+            if part.strategy == "copier" and copier is not None and report.actions:
+                copied.setdefault(rel, copier.copied_epoch)
+        done = sum(1 for e in reference.outcomes if first <= e <= last)
+        progress(done, config.epochs, [f"epoch {rel} (block {chain.block_number})", *actions])
+        # two passes per epoch: just after its start (reveal, commit) and at its middle
+        start = subnets.epoch_start(netuid, epoch)
+        target = start + TEMPO // 2 if chain.block_number < start + TEMPO // 2 else start + TEMPO
+        chain.mine(max(1, target + 1 - chain.block_number))
+
+    outcomes = {e - first: dict(o.details) for e, o in reference.outcomes.items()
+                if first <= e <= last}  # fmt: skip
+    quality = {m.name: [pool.true_quality(m, r) for r in range(config.epochs)] for m in roster}
+    return SimResult(config, participants, first, outcomes, quality,
+                     [(level.name, level.quality) for level in ladder], copied)  # fmt: skip
