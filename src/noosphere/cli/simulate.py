@@ -83,8 +83,11 @@ def _print_summary(report: dict, out: Path) -> None:  # type: ignore[type-arg]
         numbers = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
                             for k, v in value.items()
                             if k not in ("passed", "description"))  # fmt: skip
-        result = ("[green]pass[/]" if value["passed"] else "[red]FAIL[/]") if "passed" in value \
+        result = (
+            ("[green]pass[/]" if value["passed"] else "[red]FAIL[/]")
+            if "passed" in value
             else "info"
+        )
         checks.add_row(name, numbers, result)
     console.print(checks)
     console.print(f"report: {out / 'report.json'}; plots: {out}/*.png "

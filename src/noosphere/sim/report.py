@@ -50,8 +50,12 @@ def build_report(result: SimResult) -> dict[str, Any]:
             entry["copies"] = part.miner.copies.name
         uids.append(entry)
     report: dict[str, Any] = {
-        "config": {"miners": result.config.miners, "validators": result.config.validators,
-                   "epochs": result.config.epochs, "seed": result.config.seed},
+        "config": {
+            "miners": result.config.miners,
+            "validators": result.config.validators,
+            "epochs": result.config.epochs,
+            "seed": result.config.seed,
+        },
         "first_epoch": result.first_epoch,
         "settled_epochs": sorted(result.outcomes),
         "seconds": round(result.seconds, 1),
@@ -77,7 +81,7 @@ def checks(report: dict[str, Any]) -> dict[str, Any]:
         rows = [u["per_epoch"][rel] for u in honest_miners if u["uid"] is not None]
         rows = [r for r in rows if "incentive" in r]
         for i, a in enumerate(rows):
-            for b in rows[i + 1:]:
+            for b in rows[i + 1 :]:
                 if abs(a["true_quality"] - b["true_quality"]) < QUALITY_GAP:
                     continue
                 total += 1

@@ -234,8 +234,9 @@ def _run(protocol: Protocol, work: Path, config: SimConfig, progress: Progress) 
             scorer = copier = CopierScorer(subnets, netuid, part.hotkey.address)
         else:
             scorer = SimScorer(pool, dataset, secret, seed)
-        engine = SimValidator(subnets, netuid, part.hotkey, NodeState(work / f"v{i}.sqlite"),
-                              scorer)
+        engine = SimValidator(
+            subnets, netuid, part.hotkey, NodeState(work / f"v{i}.sqlite"), scorer
+        )
         validators.append((part, engine))
     validators.sort(key=lambda pv: pv[0].strategy == "copier")  # the copier looks last
     reference = validators[0][1]
@@ -250,8 +251,11 @@ def _run(protocol: Protocol, work: Path, config: SimConfig, progress: Progress) 
             miner = participants[i].miner
             if participants[i].uid is None and miner is not None and rel >= miner.join_epoch - 1:
                 register(i)
-                progress(min(rel, config.epochs), config.epochs,
-                         [f"{participants[i].name} registered as UID {participants[i].uid}"])
+                progress(
+                    min(rel, config.epochs),
+                    config.epochs,
+                    [f"{participants[i].name} registered as UID {participants[i].uid}"],
+                )
         actions = []
         for part, engine in validators:
             report = engine.step()
