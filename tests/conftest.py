@@ -3,10 +3,8 @@ and an EVM snapshot/revert around every test that uses the chain."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,9 +14,10 @@ import pytest
 from noosphere.chain.accounts import dev_account
 from noosphere.chain.client import Chain
 from noosphere.chain.deploy import deploy_protocol
-from noosphere.chain.devnet import anvil_command, find_anvil, free_port
 from noosphere.chain.manifest import Manifest
 from noosphere.chain.protocol import Protocol
+from noosphere.chain.throwaway import spawn_anvil
+from noosphere.errors import DevnetError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,27 +34,11 @@ class Anvil:
 @pytest.fixture(scope="session")
 def anvil() -> Iterator[Anvil]:
     """An anvil on a free port for the whole session (each xdist worker gets its own)."""
-    binary = find_anvil(os.environ.get("NOOS_ANVIL_PATH", ""))
-    if binary is None:
-        pytest.fail("anvil not found: run `make setup` (installs it into .tools/bin)")
-    port = free_port()
-    process = subprocess.Popen(
-        anvil_command(binary, port, None), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        with contextlib.suppress(Exception):
-            Chain.connect(url, retries=0)
-            break
-        if time.monotonic() > deadline or process.poll() is not None:
-            process.kill()
-            pytest.fail(f"anvil did not start on port {port}")
-        time.sleep(0.05)
-    yield Anvil(url, port, process)
-    process.terminate()
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(5)
+    try:
+        with spawn_anvil(os.environ.get("NOOS_ANVIL_PATH", "")) as (process, url):
+            yield Anvil(url, int(url.rsplit(":", 1)[1]), process)
+    except DevnetError as error:
+        pytest.fail(f"{error.user_message}")
 
 
 @pytest.fixture(scope="session")

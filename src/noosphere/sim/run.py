@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
-import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,11 +13,9 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from noosphere.chain.accounts import dev_account
-from noosphere.chain.client import Chain
-from noosphere.chain.deploy import deploy_protocol
-from noosphere.chain.devnet import anvil_command, find_anvil, free_port
 from noosphere.chain.protocol import Protocol
 from noosphere.chain.subnets import Subnets
+from noosphere.chain.throwaway import throwaway_protocol
 from noosphere.errors import NoosphereError
 from noosphere.ml import builtin_spec
 from noosphere.nodes.state import NodeState
@@ -135,39 +131,10 @@ def miner_roster(n: int, epochs: int, ladder_size: int) -> list[SimMiner]:
     return miners
 
 
-@contextlib.contextmanager
-def own_anvil() -> Iterator[Protocol]:
-    """Start an anvil on a free port, deploy the protocol, yield it, stop anvil."""
-    binary = find_anvil()
-    if binary is None:
-        raise NoosphereError("anvil not found: run `make setup`")
-    port = free_port()
-    process = subprocess.Popen(anvil_command(binary, port, None), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)  # fmt: skip
-    try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                chain = Chain.connect(url, retries=0, tx_timeout=30)
-                break
-            except Exception:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise
-                time.sleep(0.05)
-        with tempfile.TemporaryDirectory() as home:
-            manifest = deploy_protocol(chain, dev_account(0), Path(home))
-            yield Protocol(chain, manifest, Path(home))
-    finally:
-        process.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(5)
-
-
 def simulate(config: SimConfig, progress: Progress | None = None) -> SimResult:
     """Run the subnet for ``config.epochs`` epochs and return what happened."""
     started = time.monotonic()
-    with own_anvil() as protocol, tempfile.TemporaryDirectory() as work:
+    with throwaway_protocol() as protocol, tempfile.TemporaryDirectory() as work:
         result = _run(protocol, Path(work), config, progress or (lambda *_: None))
     result.seconds = time.monotonic() - started
     return result

@@ -1,0 +1,61 @@
+"""Throwaway chains: an anvil on a free port, with or without the protocol deployed.
+
+Used by the simulation, the benchmarks and the tests; nothing is persisted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from noosphere.chain.accounts import dev_account
+from noosphere.chain.client import Chain
+from noosphere.chain.deploy import DeployParams, deploy_protocol
+from noosphere.chain.devnet import anvil_command, find_anvil, free_port
+from noosphere.chain.protocol import Protocol
+from noosphere.errors import DevnetError
+
+START_TIMEOUT = 20.0
+
+
+@contextlib.contextmanager
+def spawn_anvil(anvil_path: str = "") -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """Run anvil on a free port until the block ends; yields the process and its RPC URL."""
+    binary = find_anvil(anvil_path)
+    if binary is None:
+        raise DevnetError("anvil not found", hint="run `make setup` (installs it in .tools/bin)")
+    port = free_port()
+    process = subprocess.Popen(
+        anvil_command(binary, port, None), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            try:
+                Chain.connect(url, retries=0)
+                break
+            except Exception:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise DevnetError(f"anvil did not start on port {port}") from None
+                time.sleep(0.05)
+        yield process, url
+    finally:
+        process.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(5)
+
+
+@contextlib.contextmanager
+def throwaway_protocol(
+    params: DeployParams | None = None, *, tx_timeout: float = 30.0
+) -> Iterator[Protocol]:
+    """A fresh anvil with the protocol deployed by development account 0."""
+    with spawn_anvil() as (_process, url), tempfile.TemporaryDirectory() as home:
+        chain = Chain.connect(url, tx_timeout=tx_timeout)
+        manifest = deploy_protocol(chain, dev_account(0), Path(home), params)
+        yield Protocol(chain, manifest, Path(home))
