@@ -13,6 +13,7 @@ from typing import Any
 from eth_abi import encode
 from eth_account.signers.local import LocalAccount
 from eth_hash.auto import keccak
+from web3.logs import DISCARD
 
 from noosphere.chain.client import Chain, Receipt
 from noosphere.chain.manifest import Manifest
@@ -152,7 +153,9 @@ class Subnets:
         fn = self.registry.functions.create_subnet(task_cid)
         netuid = None
         receipt = self.chain.transact(owner, fn)
-        for log in self.registry.events.SubnetCreated().process_receipt(receipt.raw):
+        for log in self.registry.events.SubnetCreated().process_receipt(
+            receipt.raw, errors=DISCARD
+        ):
             netuid = int(log["args"]["netuid"])
         if netuid is None:
             raise InputError("the subnet was not created (no SubnetCreated event)")
@@ -199,7 +202,9 @@ class Subnets:
         self._approve(coldkey, self.registry.address, limit)
         fn = self.registry.functions.register(netuid, checked_address(hotkey), axon, limit)
         receipt = self.chain.transact(coldkey, fn)
-        for log in self.registry.events.NeuronRegistered().process_receipt(receipt.raw):
+        for log in self.registry.events.NeuronRegistered().process_receipt(
+            receipt.raw, errors=DISCARD
+        ):
             return int(log["args"]["uid"])
         raise InputError("registration emitted no NeuronRegistered event")
 
