@@ -83,12 +83,6 @@ def run(
     uid = subnets.uid_of(netuid, hotkey_address)
     emit(f"validator UID {uid} ({hotkey_address}) on subnet {netuid}; state in {state.path}")
     runner.log.info("validator UID %d on subnet %d started", uid, netuid)
-    try:
-        for line in runner.restore_outcomes(validator):
-            runner.log.info("%s", line)
-            emit(line)
-    except Exception:  # recomputing is an optimisation; the loop still claims what it can
-        runner.log.exception("could not restore earlier results")
     with runner.stop_on_signals() as stop:
         runner.run_loop(step, interval, stop, emit=emit, max_steps=steps)
     runner.log.info("stopped")

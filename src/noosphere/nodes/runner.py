@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from noosphere.chain.subnets import Subnets
     from noosphere.ml import TaskSpec
     from noosphere.nodes.state import NodeState
-    from noosphere.nodes.validator import Validator
     from noosphere.storage import Store
 
 log = logging.getLogger("noosphere.node")
@@ -209,40 +208,6 @@ def bonds_reader(store: Store) -> Callable[[bytes], bytes | None]:
             return None
 
     return read
-
-
-def restore_outcomes(validator: Validator, lookback: int = 16) -> list[str]:
-    """Recompute the outcomes of recorded, unclaimed epochs so a restarted node claims them.
-
-    :class:`Validator` keeps outcomes (with their Merkle proofs) in memory; after a restart
-    the results recorded in its state are recomputed from chain data (checked against the
-    recorded payouts root) for the epochs that still have accounts to claim.
-    """
-    from noosphere.audit.epoch import compute_epoch
-
-    subnets, netuid, state = validator.subnets, validator.netuid, validator.state
-    epoch = subnets.current_epoch(netuid)
-    done = []
-    for x in range(max(0, epoch - lookback), epoch):
-        record = state.result(netuid, x)
-        if record is None or x in validator.outcomes:
-            continue
-        if all(state.claim_status(netuid, x, a) == "claimed" for a in record["payouts"]):
-            continue
-        previous = validator._previous_bonds(x)
-        if isinstance(previous, str):
-            continue
-        try:
-            outcome = compute_epoch(subnets, netuid, x, previous_bonds=previous or None)
-        except NoosphereError as error:
-            log.warning("could not recompute epoch %d: %s", x, error.user_message)
-            continue
-        if outcome.payouts_root != bytes(record["payouts_root"]):
-            log.warning("recomputed epoch %d differs from the recorded result", x)
-            continue
-        validator.outcomes[x] = outcome
-        done.append(f"restored the result of epoch {x}")
-    return done
 
 
 # --- miner pieces --------------------------------------------------------------------------

@@ -67,11 +67,13 @@ class Validator:
         self.claim_for_all = claim_for_all
         self.weights_hook = weights_hook
         self.outcomes: dict[int, EpochOutcome] = {}
+        self._reveal_period = 1  # read from the chain at the start of every step
 
     # --- the loop ------------------------------------------------------------------------------
     def step(self) -> StepReport:
         """Do what is due now: permits, reveals, a commit, attestations, finalization, claims."""
         epoch = self.subnets.current_epoch(self.netuid)
+        self._reveal_period = int(self.subnets.hyperparams(self.netuid)["reveal_period"])
         actions: list[str] = []
         for name, action in (("permits", self._permits), ("reveal", self._reveal),
                              ("commit", self._commit), ("settle", self._settle)):  # fmt: skip
@@ -101,7 +103,7 @@ class Validator:
                 return [f"published permits {outcome.permits} of epoch {y} for epoch {epoch}"]
             if chain.call(registry.has_result_permits(self.netuid)):
                 return []  # another node publishes from a result this node did not compute
-            uids = self._bootstrap_top_k(epoch)
+            uids = self.subnets.bootstrap_permits(self.netuid, epoch)
             if not uids:
                 return []
             self.subnets.publish_bootstrap_permits(self.hotkey, self.netuid, epoch, uids)
@@ -121,22 +123,9 @@ class Validator:
                 return y, self.outcomes[y]
         return None
 
-    def _bootstrap_top_k(self, epoch: int) -> list[int]:
-        start = self.subnets.epoch_start(self.netuid, epoch)
-        hp = self.subnets.hyperparams(self.netuid)
-        ranked = []
-        for neuron in self.subnets.neurons(self.netuid):
-            if neuron.registered_at >= start:
-                continue
-            stake = self.subnets.stake_at(self.netuid, neuron.hotkey, start)
-            if stake > 0:
-                ranked.append((-stake, neuron.uid))
-        top = sorted(ranked)[: int(hp["max_allowed_validators"])]
-        return sorted(uid for _, uid in top)
-
     def _reveal(self, epoch: int) -> list[str]:
         done = []
-        reveal_period = int(self.subnets.hyperparams(self.netuid)["reveal_period"])
+        reveal_period = self._reveal_period
         for record in self.state.open_commits(self.netuid, self.hotkey.address):
             if record.status == "prepared" and not self._commit_on_chain(record.epoch,
                                                                           record.packed,
@@ -200,7 +189,7 @@ class Validator:
     # --- settlement ----------------------------------------------------------------------------
     def _settle(self, epoch: int) -> list[str]:
         done = []
-        reveal_period = int(self.subnets.hyperparams(self.netuid)["reveal_period"])
+        reveal_period = self._reveal_period
         last_closed = epoch - reveal_period - 1
         for x in range(max(0, last_closed - LOOKBACK + 1), last_closed + 1):
             done += self._settle_epoch(x)
@@ -252,9 +241,11 @@ class Validator:
         return done + self._claims(x, record)
 
     def _claims(self, x: int, record: dict) -> list[str]:
-        outcome = self.outcomes.get(x)
+        if all(self.state.claim_status(self.netuid, x, a) == "claimed" for a in record["payouts"]):
+            return []
+        outcome = self.outcomes.get(x) or self._recompute(x, record)
         if outcome is None:
-            return []  # computed before a restart: claims resume from the recomputed result
+            return []
         done = []
         me = self.subnets.chain.call(self.subnets.registry.functions.coldkey_of(
             self.hotkey.address))  # fmt: skip
@@ -279,6 +270,18 @@ class Validator:
             done.append(f"claimed {amount} for {account} (epoch {x})")
         return done
 
+    def _recompute(self, x: int, record: dict) -> EpochOutcome | None:
+        """After a restart, rebuild a recorded result (and its proofs) from chain data."""
+        previous = self._previous_bonds(x)
+        if isinstance(previous, str):
+            return None
+        outcome = compute_epoch(self.subnets, self.netuid, x, previous_bonds=previous or None)
+        if outcome.payouts_root != bytes(record["payouts_root"]):
+            log.warning("recomputed epoch %d differs from the recorded result", x)
+            return None
+        self.outcomes[x] = outcome
+        return outcome
+
     def _remember(self, outcome: EpochOutcome) -> None:
         self.outcomes[outcome.epoch] = outcome
         self.state.save_result(self.netuid, outcome.epoch, outcome.payouts_root,
@@ -291,7 +294,7 @@ class Validator:
         """The bonds file of the latest finalized epoch before ``x``; ``"wait"`` if unknown yet."""
         chain = self.subnets.chain
         epochs = self.subnets.epochs.functions
-        reveal_period = int(self.subnets.hyperparams(self.netuid)["reveal_period"])
+        reveal_period = self._reveal_period
         window = int(chain.call(epochs.attest_window()))
         for y in range(x - 1, max(-1, x - 1 - LOOKBACK), -1):
             final, voided, _, _ = chain.call(epochs.status(self.netuid, y))
@@ -316,13 +319,9 @@ class Validator:
         return None
 
     def _bonds_digest_of(self, y: int, aux: bytes) -> bytes | None:
-        events = self.subnets.epochs.events.Attested().get_logs(
-            from_block=self.subnets.epoch_start(self.netuid, y),
-            argument_filters={"netuid": self.netuid, "epoch": y},
-        )
-        for event in events:
-            if bytes(event["args"]["aux_hash"]) == aux:
-                return bytes(event["args"]["bonds_digest"])
+        for attestation in self.subnets.attestations(self.netuid, y):
+            if attestation.aux_hash == aux:
+                return attestation.bonds_digest
         return None
 
 
