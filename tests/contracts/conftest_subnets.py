@@ -29,8 +29,6 @@ MIN_STAKE = UNIT
 COOLDOWN = 10
 ZERO32 = b"\x00" * 32
 ZERO_ADDRESS = "0x" + "00" * 20
-# Prague intrinsic cost of a transaction; boa reports execution gas only.
-TX_BASE_GAS = 21_000
 
 # The Hyperparams struct's fields, in order.
 FIELDS = (
@@ -66,27 +64,6 @@ TEST_PARAMS = {
 # --- small helpers (the package will get its own later) -------------------------------------
 
 
-def events(contract: Any, name: str) -> list:
-    """The decoded events called ``name`` emitted by the last call to ``contract``."""
-    return [log for log in contract.get_logs() if type(log).__name__ == name]
-
-
-def mine(blocks: int = 1) -> None:
-    """Advance the block number."""
-    boa.env.time_travel(blocks=blocks)
-
-
-def block_number() -> int:
-    """The number of the block the next call executes in."""
-    return int(boa.env.evm.patch.block_number)
-
-
-def mine_to(target: int) -> None:
-    """Advance to block ``target`` (no-op if already there or past)."""
-    if target > block_number():
-        mine(target - block_number())
-
-
 def params(registry: Any, netuid: int | None = None, **changes: Any) -> tuple:
     """A Hyperparams tuple: a subnet's (or the defaults) with ``changes``."""
     current = registry.hyperparams(netuid) if netuid is not None else registry.defaults()
@@ -98,16 +75,6 @@ def params(registry: Any, netuid: int | None = None, **changes: Any) -> tuple:
 def pack_weights(pairs: list[tuple[int, int]]) -> bytes:
     """``(uid, weight)`` pairs as big-endian ``uint16`` pairs (the ``packed`` of a reveal)."""
     return b"".join(uid.to_bytes(2, "big") + w.to_bytes(2, "big") for uid, w in pairs)
-
-
-def commit_hash(hotkey: str, netuid: int, epoch: int, packed: bytes, salt: bytes) -> bytes:
-    """``keccak256(abi.encode(hotkey, netuid, epoch, packed, salt))``."""
-    return keccak(
-        encode(
-            ["address", "uint16", "uint64", "bytes", "bytes32"],
-            [hotkey, netuid, epoch, packed, salt],
-        )
-    )
 
 
 def permits_hash(uids: list[int]) -> bytes:
@@ -123,24 +90,6 @@ def aux_hash(emission_root: bytes, prune_root: bytes, permits: bytes, bonds: byt
 def prune_tree(uids: list[int]) -> StandardMerkleTree:
     """The prune tree over ``(rank, uid)`` leaves, ``uids`` listed by rank."""
     return StandardMerkleTree([(r, u) for r, u in enumerate(uids)], ("uint16", "uint16"))
-
-
-def tx_gas(contract: Any, function: Any, *args: Any, sender: str) -> int:
-    """Total gas of a transaction calling ``function``: intrinsic, calldata and execution.
-
-    Storage is committed first so that SSTOREs are priced against the values at the start of
-    the transaction, and warm/cold access sets are cleared, as for a fresh transaction. Only
-    call this inside a throwaway ``boa.swap_env(boa.Env())``.
-    """
-    boa.env.evm.vm.state.lock_changes()
-    boa.env.reset_gas_used()
-    with boa.env.prank(sender):
-        function(*args)
-    computation = contract._computation
-    calldata = function.prepare_calldata(*args)
-    calldata_gas = sum(4 if byte == 0 else 16 for byte in calldata)
-    used = TX_BASE_GAS + calldata_gas + computation.get_gas_used()
-    return used - min(computation.get_gas_refund(), used // 5)
 
 
 # --- deployers and deployments -------------------------------------------------------------

@@ -10,13 +10,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 pytest.register_assert_rewrite("tests.contracts.conftest_subnets_settlement")
+from tests.contracts._boa_helpers import (  # noqa: E402
+    block_number,
+    events,
+    mine,
+)
 from tests.contracts.conftest_subnets_settlement import (  # noqa: E402
     CAP,
     HALVING_INTERVAL,
     INITIAL_SUPPLY,
-    block_number,
-    events,
-    mine,
 )
 
 pytest_plugins = ["tests.contracts.conftest_subnets_settlement"]

@@ -17,6 +17,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 pytest.register_assert_rewrite("tests.contracts.conftest_subnets_settlement")
+from tests.contracts._boa_helpers import (  # noqa: E402
+    block_number,
+    events,
+    mine,
+    mine_to,
+    tx_gas,
+)
 from tests.contracts.conftest_subnets_settlement import (  # noqa: E402
     ATTEST_WINDOW,
     CHALLENGE_WINDOW,
@@ -25,12 +32,7 @@ from tests.contracts.conftest_subnets_settlement import (  # noqa: E402
     SUBNETS,
     TEMPO,
     UNIT,
-    block_number,
-    events,
-    mine,
-    mine_to,
     payouts_tree,
-    tx_gas,
 )
 
 pytest_plugins = ["tests.contracts.conftest_subnets_settlement"]

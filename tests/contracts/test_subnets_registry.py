@@ -12,6 +12,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 pytest.register_assert_rewrite("tests.contracts.conftest_subnets")
+from tests.contracts._boa_helpers import (  # noqa: E402
+    block_number,
+    events,
+    mine,
+    mine_to,
+    tx_gas,
+)
 from tests.contracts.conftest_subnets import (  # noqa: E402
     HALF_LIFE,
     LOCK_COST,
@@ -19,15 +26,10 @@ from tests.contracts.conftest_subnets import (  # noqa: E402
     ZERO32,
     ZERO_ADDRESS,
     aux_hash,
-    block_number,
     deploy_all,
-    events,
-    mine,
-    mine_to,
     params,
     permits_hash,
     prune_tree,
-    tx_gas,
 )
 
 pytest_plugins = ["tests.contracts.conftest_subnets"]

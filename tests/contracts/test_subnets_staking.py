@@ -13,6 +13,12 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 pytest.register_assert_rewrite("tests.contracts.conftest_subnets_settlement")
+from tests.contracts._boa_helpers import (  # noqa: E402
+    block_number,
+    events,
+    mine,
+    tx_gas,
+)
 from tests.contracts.conftest_subnets_settlement import (  # noqa: E402
     COOLDOWN,
     DOUBLES,
@@ -20,10 +26,6 @@ from tests.contracts.conftest_subnets_settlement import (  # noqa: E402
     NETUID,
     SUBNETS,
     UNIT,
-    block_number,
-    events,
-    mine,
-    tx_gas,
 )
 
 pytest_plugins = ["tests.contracts.conftest_subnets_settlement"]

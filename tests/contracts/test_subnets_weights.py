@@ -12,19 +12,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 pytest.register_assert_rewrite("tests.contracts.conftest_subnets")
+from noosphere.chain.subnets import commit_hash  # noqa: E402
+from tests.contracts._boa_helpers import (  # noqa: E402
+    events,
+    mine,
+    mine_to,
+    tx_gas,
+)
 from tests.contracts.conftest_subnets import (  # noqa: E402
     UNIT,
     ZERO32,
     ZERO_ADDRESS,
     aux_hash,
-    commit_hash,
     deploy_all,
-    events,
-    mine,
-    mine_to,
     pack_weights,
     permits_hash,
-    tx_gas,
 )
 
 pytest_plugins = ["tests.contracts.conftest_subnets"]
