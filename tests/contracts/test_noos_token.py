@@ -6,6 +6,8 @@ import boa
 import pytest
 from eth_utils import keccak
 
+from tests.contracts._boa_helpers import tx_gas
+
 # The deployment made by the ``token`` fixture (conftest.py).
 NAME = "Noosphere"
 SYMBOL = "NOOS"
@@ -16,7 +18,6 @@ UNIT = 10**18
 MAX_UINT256 = 2**256 - 1
 ZERO_ADDRESS = "0x" + "00" * 20
 # Prague intrinsic cost of a transaction; boa reports execution gas only.
-TX_BASE_GAS = 21_000
 
 
 def events(contract, name: str) -> list:
@@ -552,23 +553,6 @@ def test_checkpoints_reverts_past_the_end(token, alice):
 # --- gas ---------------------------------------------------------------------------------
 
 
-def _tx_gas(contract, function, *args, sender: str) -> int:
-    """Total gas of a transaction calling ``function``: intrinsic, calldata and execution.
-
-    Storage is committed first so that SSTOREs are priced against the values at the start of
-    the transaction, and warm/cold access sets are cleared, as for a fresh transaction.
-    """
-    boa.env.evm.vm.state.lock_changes()
-    boa.env.reset_gas_used()
-    with boa.env.prank(sender):
-        function(*args)
-    computation = contract._computation
-    calldata = function.prepare_calldata(*args)
-    calldata_gas = sum(4 if byte == 0 else 16 for byte in calldata)
-    used = TX_BASE_GAS + calldata_gas + computation.get_gas_used()
-    return used - min(computation.get_gas_refund(), used // 5)
-
-
 def test_gas_targets(noos_deployer, deployer, alice, bob, carol):
     # A throwaway environment: committing storage would break the snapshots that isolate tests.
     with boa.swap_env(boa.Env()):
@@ -577,7 +561,7 @@ def test_gas_targets(noos_deployer, deployer, alice, bob, carol):
             contract.transfer(alice.address, 1_000 * UNIT)
             contract.transfer(bob.address, 1_000 * UNIT)
         mine()
-        transfer = _tx_gas(contract, contract.transfer, bob.address, UNIT, sender=alice.address)
-        delegate = _tx_gas(contract, contract.delegate, carol.address, sender=alice.address)
+        transfer = tx_gas(contract, contract.transfer, bob.address, UNIT, sender=alice.address)
+        delegate = tx_gas(contract, contract.delegate, carol.address, sender=alice.address)
     assert transfer <= 40_000, transfer
     assert delegate <= 95_000, delegate
