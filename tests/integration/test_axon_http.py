@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from fastapi import FastAPI, Request, Response
@@ -39,6 +37,7 @@ from noosphere.nodes import (
     sign_request,
     sign_response,
 )
+from tests._servers import ThreadServer
 
 VALIDATOR: LocalAccount = Account.from_key("0x" + "a1" * 32)
 STRANGER: LocalAccount = Account.from_key("0x" + "b2" * 32)
@@ -56,30 +55,6 @@ class Batch(BaseModel):
 class Answer(BaseModel):
     outputs: list[float]
     served_by: str
-
-
-class _Server:
-    def __init__(self, app: FastAPI) -> None:
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        config = uvicorn.Config(
-            app, log_level="critical", lifespan="off", timeout_graceful_shutdown=1
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]})
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("axon did not start")
-            time.sleep(0.01)
-        self._sock = sock
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-        self._sock.close()
 
 
 def _axon(miner: LocalAccount, db: Path, *, delay: float = 0.0, **options: Any) -> FastAPI:
@@ -172,15 +147,15 @@ def _proxy(upstream: str, *, mode: str) -> FastAPI:
 def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     root = tmp_path_factory.mktemp("axons")
     servers = {
-        "main": _Server(_axon(MINERS[0], root / "main.db")),
-        "fast1": _Server(_axon(MINERS[1], root / "fast1.db")),
-        "fast2": _Server(_axon(MINERS[2], root / "fast2.db")),
-        "slow": _Server(_axon(MINERS[3], root / "slow.db", delay=SLOW)),
-        "tight": _Server(_axon(MINERS[4], root / "tight.db", rate=0.01, burst=3)),
-        "garbage": _Server(_garbage_axon(MINERS[1])),
+        "main": ThreadServer(_axon(MINERS[0], root / "main.db")),
+        "fast1": ThreadServer(_axon(MINERS[1], root / "fast1.db")),
+        "fast2": ThreadServer(_axon(MINERS[2], root / "fast2.db")),
+        "slow": ThreadServer(_axon(MINERS[3], root / "slow.db", delay=SLOW)),
+        "tight": ThreadServer(_axon(MINERS[4], root / "tight.db", rate=0.01, burst=3)),
+        "garbage": ThreadServer(_garbage_axon(MINERS[1])),
     }
-    servers["resign"] = _Server(_proxy(servers["main"].url, mode="resign"))
-    servers["tamper"] = _Server(_proxy(servers["main"].url, mode="tamper"))
+    servers["resign"] = ThreadServer(_proxy(servers["main"].url, mode="resign"))
+    servers["tamper"] = ThreadServer(_proxy(servers["main"].url, mode="tamper"))
     try:
         yield {name: server.url for name, server in servers.items()}
     finally:
@@ -401,13 +376,13 @@ def test_fan_out_returns_every_outcome(net: dict[str, str]) -> None:
 
 def test_replay_after_axon_restart_is_401(tmp_path: Path) -> None:
     db = tmp_path / "replay.db"
-    server = _Server(_axon(MINERS[0], db))
+    server = ThreadServer(_axon(MINERS[0], db))
     try:
         first, headers = _post(server.url, "/forward", BODY)
         assert first.status_code == 200
     finally:
         server.stop()
-    restarted = _Server(_axon(MINERS[0], db))
+    restarted = ThreadServer(_axon(MINERS[0], db))
     try:
         again = httpx.post(restarted.url + "/forward", content=BODY, headers=headers)
         assert again.status_code == 401 and "replayed" in again.json()["error"]
@@ -427,7 +402,7 @@ class Nested(BaseModel):
 
 def _signed_post(app: FastAPI, path: str, body: bytes, receiver: LocalAccount) -> httpx.Response:
     headers = sign_request(VALIDATOR, "POST", path, body, receiver.address)
-    server = _Server(app)
+    server = ThreadServer(app)
     try:
         return httpx.post(server.url + path, content=body, headers=headers)
     finally:

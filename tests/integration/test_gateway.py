@@ -8,44 +8,19 @@ from __future__ import annotations
 
 import io
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request, Response
 
 from noosphere.errors import IntegrityError
 from noosphere.storage import CarReader, GatewayClient, Store, create_app, to_v1
 from noosphere.storage.cid import display_binary
+from tests._servers import ThreadServer
 
 DATA_SIZE = 3 * 262_144 + 1234
-
-
-class _Server:
-    def __init__(self, app: FastAPI) -> None:
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        config = uvicorn.Config(app, log_level="warning", lifespan="off")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]})
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("gateway did not start")
-            time.sleep(0.01)
-        self._sock = sock
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-        self._sock.close()
 
 
 def _tampering_proxy(upstream: str) -> FastAPI:
@@ -67,8 +42,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, st
     store = Store(tmp_path_factory.mktemp("gateway") / "home", sync=False)
     data = os.urandom(DATA_SIZE)
     store.put_bytes(data)
-    good = _Server(create_app(store))
-    evil = _Server(_tampering_proxy(good.url))
+    good = ThreadServer(create_app(store))
+    evil = ThreadServer(_tampering_proxy(good.url))
     try:
         yield store, good.url, evil.url, data
     finally:
@@ -190,7 +165,7 @@ def test_tampering_gateway_is_refused_and_the_good_one_used(
 def own(tmp_path: Path) -> Iterator[tuple[Store, str]]:
     """A gateway over a store of this test's own, free to corrupt."""
     store = Store(tmp_path / "own", sync=False)
-    server = _Server(create_app(store))
+    server = ThreadServer(create_app(store))
     try:
         yield store, server.url
     finally:

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
-import uvicorn
 from eth_account import Account
 
 from noosphere.chain.accounts import dev_account
-from noosphere.chain.devnet import free_port
 from noosphere.chain.protocol import Protocol
 from noosphere.chain.subnets import Subnets
 from noosphere.ml import builtin_spec, to_onnx, train
@@ -22,36 +18,22 @@ from noosphere.nodes.dendrite import Dendrite
 from noosphere.nodes.miner import InferenceScorer, PermitCache, create_miner_axon
 from noosphere.nodes.state import NodeState
 from noosphere.nodes.validator import Validator
+from tests._servers import ThreadServer
 
 pytestmark = pytest.mark.anvil
 NOOS = 10**18
 
 
-class _Server(uvicorn.Server):
-    def install_signal_handlers(self) -> None:
-        return
-
-
-def _serve(app: object, port: int) -> _Server:
-    server = _Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    threading.Thread(target=server.run, daemon=True).start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "axon did not start"
-        time.sleep(0.02)
-    return server
-
-
 @pytest.fixture
-def servers() -> Iterator[list[_Server]]:
-    started: list[_Server] = []
+def servers() -> Iterator[list[ThreadServer]]:
+    started: list[ThreadServer] = []
     yield started
     for server in started:
-        server.should_exit = True
+        server.stop()
 
 
 def test_two_epochs_with_real_axons(
-    protocol: Protocol, tmp_path: Path, servers: list[_Server]
+    protocol: Protocol, tmp_path: Path, servers: list[ThreadServer]
 ) -> None:
     chain = protocol.chain
     subnets = Subnets(chain, protocol.manifest)
@@ -84,7 +66,6 @@ def test_two_epochs_with_real_axons(
         chain.transact(admin, to=hot.address, value=10 * NOOS, gas=21_000)
         axon = "http://127.0.0.1:9/none"
         if i >= 2:
-            port = free_port()
             app = create_miner_axon(
                 hot,
                 predictors[i - 2],
@@ -93,8 +74,8 @@ def test_two_epochs_with_real_axons(
                 tmp_path / f"replay-{i}.sqlite",
                 netuid=netuid,
             )
-            servers.append(_serve(app, port))
-            axon = f"http://127.0.0.1:{port}"
+            servers.append(ThreadServer(app, log_level="error"))
+            axon = servers[-1].url
         subnets.register(cold, netuid, hot.address, axon)
     subnets.stake(coldkeys[0], netuid, hotkeys[0].address, 100 * NOOS)
     subnets.stake(coldkeys[1], netuid, hotkeys[1].address, 60 * NOOS)
