@@ -159,7 +159,10 @@ def _register(subnets: Subnets, coldkey: LocalAccount, netuid: int, hotkey: str,
                 warnings.simplefilter("ignore", UserWarning)
                 return subnets.register(coldkey, netuid, hotkey, url, price)
         except TransactionRevertedError as error:
-            if "max_burn" not in error.reason or attempt == 4:
+            # A registration mined after passing estimation failed because another one landed
+            # first (price or UID taken): read the new price and try again.
+            raced = error.tx_hash is not None or "max_burn" in error.reason
+            if not raced or attempt == 4:
                 raise
     raise AssertionError("unreachable")
 
