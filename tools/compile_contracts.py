@@ -6,7 +6,8 @@ artifact holds the ABI, creation and runtime bytecode, the compiler version and 
 integrity hash over every source the contract was built from, which the staleness test
 recomputes (``python tools/compile_contracts.py --check``).
 
-Usage: ``python tools/compile_contracts.py [--check]`` from the repository root.
+Usage: ``python tools/compile_contracts.py [--check] [NAME ...]`` from the repository root;
+with names, only those contracts are compiled (and no other artifact is touched).
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ def main() -> int:
     """Compile all contracts, or with ``--check`` only report stale artifacts."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only report stale artifacts")
+    parser.add_argument("names", nargs="*", help="compile only these contracts (file stems)")
     args = parser.parse_args()
     if args.check:
         problems = stale_artifacts()
@@ -87,16 +89,24 @@ def main() -> int:
             print(problem)
         return 1 if problems else 0
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    sources = deployable_sources()
+    if args.names:
+        unknown = set(args.names) - {artifact_name(s) for s in sources}
+        if unknown:
+            print(f"no such contract: {', '.join(sorted(unknown))}", file=sys.stderr)
+            return 2
+        sources = [s for s in sources if artifact_name(s) in args.names]
     names = set()
-    for source in deployable_sources():
+    for source in sources:
         artifact = compile_one(source)
         names.add(artifact["contractName"])
         target = ARTIFACTS / f"{artifact['contractName']}.json"
         target.write_text(json.dumps(artifact, indent=1, sort_keys=True) + "\n")
         print(f"compiled {source.relative_to(ROOT)} -> {target.relative_to(ROOT)}")
-    for path in ARTIFACTS.glob("*.json"):
-        if path.stem not in names:
-            path.unlink()
+    if not args.names:
+        for path in ARTIFACTS.glob("*.json"):
+            if path.stem not in names:
+                path.unlink()
     return 0
 
 
