@@ -102,3 +102,32 @@ def test_back_to_back_transfers_between_delegated_holders(protocol: Protocol) ->
         token.transfer(alice, bob.address, 1)
         token.transfer(bob, alice.address, 1)
     assert token.votes(bob.address) == 10**18
+
+
+def test_fast_calls_match_web3_shapes(protocol: Protocol) -> None:
+    """Raw eth_call results have web3's shapes: scalars, strings, checksummed addresses,
+    several outputs as a list, structs as tuples."""
+    token = protocol.token.contract.functions
+    registry = protocol.chain.contract("subnets", protocol.manifest.address("subnets")).functions
+    holder = dev_account(0).address
+    fns = [token.name(), token.balanceOf(holder), token.eip712Domain(), token.delegates(holder),
+           registry.bounds(), registry.lock_cost()]  # fmt: skip
+    expected = [fn.call() for fn in fns]
+    assert [protocol.chain.call(fn) for fn in fns] == expected
+    assert protocol.chain.call_many(fns) == expected
+    assert protocol.chain.call_many([]) == []
+
+
+def test_fast_call_revert_and_pinned_block(protocol: Protocol) -> None:
+    registry = protocol.chain.contract("subnets", protocol.manifest.address("subnets")).functions
+    with pytest.raises(TransactionRevertedError) as info:
+        protocol.chain.call(registry.hyperparams(999))
+    assert "subnets:" in info.value.reason
+    token = protocol.token
+    alice, bob = dev_account(0), dev_account(2)
+    block = protocol.chain.block_number
+    before = token.balance_of(bob.address)
+    token.transfer(alice, bob.address, 7)
+    fn = token.contract.functions.balanceOf(bob.address)
+    assert protocol.chain.call_many([fn], block=block) == [before]
+    assert protocol.chain.call_many([fn]) == [before + 7]

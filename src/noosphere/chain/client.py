@@ -23,6 +23,7 @@ from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractLogicError, TimeExhausted, Web3RPCError
 
+from noosphere.chain import calls
 from noosphere.chain.artifacts import load_artifact
 from noosphere.chain.nonces import NonceManager
 from noosphere.chain.provider import RetryingHTTPProvider
@@ -63,6 +64,7 @@ class Chain:
         self.nonces = NonceManager(self._pending_nonce)
         self._signers: dict[str, FastSigner] = {}
         self._signers_lock = threading.Lock()
+        self._raw_calls = isinstance(w3.provider, RetryingHTTPProvider)
 
     # --- connecting ----------------------------------------------------------------------------
     @classmethod
@@ -73,6 +75,10 @@ class Chain:
                 f"RPC URL {rpc_url!r} is not an http(s) URL", hint="e.g. http://127.0.0.1:8545"
             )
         w3 = Web3(RetryingHTTPProvider(rpc_url, retries=retries))
+        # Transactions are signed here with the cached chain id and no name is an ENS name:
+        # web3's validation middleware would ask the node for the chain id on every call.
+        for name in ("validation", "ens_name_to_address"):
+            w3.middleware_onion.remove(name)
         chain = cls(w3, rpc_url=rpc_url, tx_timeout=tx_timeout)
         _ = chain.chain_id
         return chain
@@ -128,10 +134,29 @@ class Chain:
 
     def call(self, fn: ContractFunction, *, block: int | str = "latest") -> Any:
         """Call a view function; a revert becomes :class:`TransactionRevertedError`."""
+        if self._raw_calls:
+            response = self.w3.provider.make_request(*calls.call_request(fn, block))  # type: ignore[arg-type]
+            return calls.result_of(fn, dict(response))
         try:
             return fn.call(block_identifier=block)  # type: ignore[arg-type]
         except (ContractLogicError, Web3RPCError) as exc:
             raise TransactionRevertedError(reason_from_exception(exc)) from None
+
+    def call_many(
+        self, fns: Sequence[ContractFunction], *, block: int | str = "latest"
+    ) -> list[Any]:
+        """Call several view functions at one block, in one JSON-RPC batch when possible.
+
+        The block is pinned to a number first, so every result reads the same state.
+        """
+        if not fns:
+            return []
+        if not self._raw_calls:
+            return [self.call(fn, block=block) for fn in fns]
+        pinned = block if isinstance(block, int) or block == "pending" else self.block_number
+        requests = [calls.call_request(fn, pinned) for fn in fns]
+        responses = calls.batch(self.w3.provider, requests)
+        return [calls.result_of(fn, r) for fn, r in zip(fns, responses, strict=True)]
 
     # --- transacting ---------------------------------------------------------------------------
     def signer(self, account: LocalAccount) -> FastSigner:

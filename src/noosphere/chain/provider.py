@@ -6,6 +6,7 @@ connection failure becomes :class:`RpcUnreachableError` naming the URL.
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -16,6 +17,18 @@ from web3.types import RPCEndpoint, RPCResponse
 from noosphere.errors import RpcUnreachableError, TransientRpcError
 
 TRANSIENT_STATUS = {429, 502, 503, 504}
+ENVIRONMENT_SETTINGS = ("http_proxy", "https_proxy", "all_proxy", "no_proxy",
+                        "requests_ca_bundle", "curl_ca_bundle")  # fmt: skip
+
+
+def _session() -> requests.Session:
+    """A pooled session; it reads proxy and CA settings from the environment only if one is
+    set (looking them up costs more than a local JSON-RPC call)."""
+    session = requests.Session()
+    session.trust_env = any(
+        os.environ.get(name) or os.environ.get(name.upper()) for name in ENVIRONMENT_SETTINGS
+    )
+    return session
 
 
 class RetryingHTTPProvider(HTTPProvider):
@@ -30,7 +43,10 @@ class RetryingHTTPProvider(HTTPProvider):
         timeout: float = 30.0,
     ) -> None:
         super().__init__(
-            endpoint_uri, request_kwargs={"timeout": timeout}, exception_retry_configuration=None
+            endpoint_uri,
+            request_kwargs={"timeout": timeout},
+            session=_session(),
+            exception_retry_configuration=None,
         )
         self.retries = retries
         self.backoff = backoff

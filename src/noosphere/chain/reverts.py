@@ -69,3 +69,22 @@ def _is_hex(text: str) -> bool:
         and len(body) % 2 == 0
         and all(c in "0123456789abcdefABCDEF" for c in body)
     )
+
+
+def reason_from_rpc_error(error: Any) -> str:
+    """Best reason string from a JSON-RPC error object (``{"code", "message", "data"}``)."""
+    if not isinstance(error, dict):
+        return str(error)
+    data = error.get("data")
+    if isinstance(data, dict):  # some nodes nest the revert data
+        data = data.get("data") or data.get("result")
+    if isinstance(data, str) and _is_hex(data) and data != "0x":
+        decoded = decode_revert_data(data)
+        if not decoded.startswith("reverted with custom"):
+            return decoded
+    text = str(error.get("message", error))
+    for prefix in ("execution reverted: ", "execution reverted:", "execution reverted"):
+        if text.startswith(prefix):
+            text = text[len(prefix) :].strip()
+            break
+    return text or "reverted without a reason"

@@ -211,17 +211,22 @@ class Subnets:
     def neurons(self, netuid: int, block: int | str = "latest") -> list[Neuron]:
         """Every UID of ``netuid`` with its keys, axon and registration block."""
         reg = self.registry.functions
+        if block == "latest":
+            block = self.chain.block_number  # every read below sees the same state
         count = int(self._view(reg.n(netuid), block))
-        found = []
-        for uid in range(count):
-            hotkey = self._view(reg.hotkey_of(netuid, uid), block)
-            found.append(Neuron(
-                uid=uid, hotkey=hotkey,
-                coldkey=self._view(reg.coldkey_of(hotkey), block),
-                axon=self._view(reg.axon_of(netuid, uid), block),
-                registered_at=int(self._view(reg.block_at_registration(netuid, uid), block)),
-            ))  # fmt: skip
-        return found
+        hotkeys = self.chain.call_many([reg.hotkey_of(netuid, uid) for uid in range(count)],
+                                       block=block)  # fmt: skip
+        details = self.chain.call_many(
+            [fn for uid, hotkey in enumerate(hotkeys)
+             for fn in (reg.coldkey_of(hotkey), reg.axon_of(netuid, uid),
+                        reg.block_at_registration(netuid, uid))],
+            block=block,
+        )  # fmt: skip
+        return [
+            Neuron(uid=uid, hotkey=hotkey, coldkey=details[3 * uid], axon=details[3 * uid + 1],
+                   registered_at=int(details[3 * uid + 2]))
+            for uid, hotkey in enumerate(hotkeys)
+        ]  # fmt: skip
 
     def publish_bootstrap_permits(self, account: LocalAccount, netuid: int, epoch: int,
                                   uids: Sequence[int]) -> Receipt:  # fmt: skip
@@ -395,13 +400,11 @@ class Subnets:
         """The top-K UIDs by stake at ``start(epoch)`` that the bootstrap rule accepts."""
         start = self.epoch_start(netuid, epoch)
         k = int(self.hyperparams(netuid)["max_allowed_validators"])
-        ranked = []
-        for neuron in self.neurons(netuid):
-            if neuron.registered_at >= start:
-                continue
-            stake = self.stake_at(netuid, neuron.hotkey, start)
-            if stake:
-                ranked.append((-stake, neuron.uid))
+        eligible = [n for n in self.neurons(netuid) if n.registered_at < start]
+        stakes = self.chain.call_many(
+            [self.staking.functions.stake_at(netuid, n.hotkey, start) for n in eligible]
+        )
+        ranked = [(-int(stake), n.uid) for n, stake in zip(eligible, stakes, strict=True) if stake]
         return sorted(uid for _, uid in sorted(ranked)[:k])
 
     def publish_permits(self, account: LocalAccount, netuid: int, epoch: int,
