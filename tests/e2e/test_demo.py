@@ -25,3 +25,5 @@ def test_demo_runs(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "fetched copy identical to the original: True" in result.stdout
     assert "250 NOOS, 1,000 votes" in result.stdout
+    assert "Who earned what" in result.stdout
+    assert (tmp_path / "demo" / "simulation" / "report.json").exists()

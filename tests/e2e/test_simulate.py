@@ -10,13 +10,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = [
-    pytest.mark.anvil,
-    pytest.mark.slow,
-    # About 8 minutes on 2 busy cores today: run by `make test-slow` until the simulation
-    # is fast enough for every CI run (see the closing note).
-    pytest.mark.skipif(not os.environ.get("NOOS_SLOW_TESTS"), reason="set NOOS_SLOW_TESTS=1"),
-]
+pytestmark = [pytest.mark.anvil, pytest.mark.slow]
 
 
 def test_simulate_small_network(tmp_path: Path) -> None:
@@ -26,7 +20,7 @@ def test_simulate_small_network(tmp_path: Path) -> None:
         [sys.executable, "-W", "ignore", "-m", "noosphere.cli", "simulate", "--miners", "5",
          "--validators", "3", "--epochs", "4", "--out", str(out), "--seed", "1"],
         env={**env, "NOOS_HOME": str(tmp_path / "home"), "COLUMNS": "120"},
-        capture_output=True, text=True, timeout=900,
+        capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     report = json.loads((out / "report.json").read_text())
     assert (out / "emission_per_strategy.png").stat().st_size > 0

@@ -232,8 +232,11 @@ def _run(protocol: Protocol, work: Path, config: SimConfig, progress: Progress) 
         done = sum(1 for e in reference.outcomes if first <= e <= last)
         progress(done, config.epochs, [f"epoch {rel} (block {chain.block_number})", *actions])
         # two passes per epoch: just after its start (reveal, commit) and at its middle
+        # (the epoch's own length: the first epochs still run at the default tempo)
         start = subnets.epoch_start(netuid, epoch)
-        target = start + TEMPO // 2 if chain.block_number < start + TEMPO // 2 else start + TEMPO
+        end = subnets.epoch_start(netuid, epoch + 1)
+        middle = (start + end) // 2
+        target = middle if chain.block_number < middle else end
         chain.mine(max(1, target + 1 - chain.block_number))
 
     outcomes = {e - first: dict(o.details) for e, o in reference.outcomes.items()
