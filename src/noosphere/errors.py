@@ -95,6 +95,10 @@ class ManifestError(ChainError):
     """The deployment manifest is missing, malformed or does not match the chain."""
 
 
+class ModelCommitmentError(ChainError):
+    """A model commitment is refused: the hotkey is not registered, or it committed too recently."""
+
+
 class DevnetError(NoosphereError):
     """The local devnet (anvil) cannot be started, stopped or found."""
 
@@ -114,6 +118,27 @@ class BlockNotFoundError(StoreError):
 
 class IntegrityError(StoreError):
     """Content does not hash to the CID it was fetched or stored under (tampered or corrupt)."""
+
+
+# --- encryption envelopes ----------------------------------------------------------------------
+class EnvelopeError(NoosphereError):
+    """An encrypted envelope or wrapped key is malformed, altered, truncated or too large."""
+
+
+class WrongKeyError(EnvelopeError):
+    """The key does not open this envelope or wrapped key: it was sealed under another key."""
+
+
+class EnvelopeTamperedError(EnvelopeError):
+    """A chunk or wrapped key failed authentication: altered, reordered, spliced or dropped."""
+
+
+class EnvelopeTruncatedError(EnvelopeTamperedError):
+    """The envelope ends before its final chunk (a cut upload or download)."""
+
+
+class EnvelopeTooLargeError(EnvelopeError):
+    """An envelope declares more plaintext than the caller allows."""
 
 
 # --- consensus ---------------------------------------------------------------------------------

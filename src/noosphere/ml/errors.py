@@ -18,6 +18,14 @@ class DatasetError(InputError):
     """A dataset is unknown, its parameters are invalid, or its content is not what was pinned."""
 
 
+class DatasetFormatError(DatasetError):
+    """A dataset file is corrupt, truncated or not in the format it claims; names the file."""
+
+
+class DatasetTooLargeError(DatasetError):
+    """A dataset file holds more bytes, rows or columns than the caller allows."""
+
+
 class RecipeError(InputError):
     """A training recipe is unknown, its parameters are invalid, or its data is malformed."""
 
