@@ -95,6 +95,7 @@ def deploy_protocol(
     epochs = deploy("epochs", token, params.challenge_window, params.attest_window)
     registry = deploy("subnets", token, params.subnet_lock_cost, params.burn_half_life)
     deploy("weights", registry)
+    deploy("commitments", registry)
 
     say("wiring the contracts together")
     contract = chain.contract

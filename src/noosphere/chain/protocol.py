@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from noosphere.chain.client import Chain
 from noosphere.chain.events import EventIndex
@@ -17,6 +18,9 @@ from noosphere.chain.manifest import Manifest, load_manifest
 from noosphere.chain.token import NoosToken
 from noosphere.config import Config
 from noosphere.errors import ConfigError
+
+if TYPE_CHECKING:
+    from noosphere.chain.commitments import ModelCommitments
 
 
 def resolve_rpc_url(config: Config) -> str:
@@ -52,6 +56,13 @@ class Protocol:
     def token(self) -> NoosToken:
         """The NOOS token."""
         return NoosToken(self.chain, self.manifest.address("noos"))
+
+    @cached_property
+    def commitments(self) -> ModelCommitments:
+        """Miners' model commitments (subnets in ``submission`` mode)."""
+        from noosphere.chain.commitments import ModelCommitments
+
+        return ModelCommitments(self.chain, self.manifest)
 
     @cached_property
     def events(self) -> EventIndex:

@@ -64,6 +64,7 @@ def _register() -> None:
             continue
         app.add_typer(module.app, name=name)
     importlib.import_module("noosphere.cli.wallet_chain")  # adds balance/transfer/delegate
+    importlib.import_module("noosphere.cli.subnet_models")  # adds subnet commit-model/models
     from noosphere.cli.deploy import deploy
 
     app.command("deploy")(deploy)
