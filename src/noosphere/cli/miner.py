@@ -1,8 +1,10 @@
-"""``noos miner run``: serve an inference model on a subnet as a long-running axon.
+"""``noos miner run``: serve a model on a subnet as a long-running axon.
 
 The miner reads the subnet's task spec (by the CID on chain), loads ``--model`` or trains a
-``--recipe`` on the task's public split, serves ``POST /forward`` to permitted validators, and
-makes sure the chain points validators at it (``--register``, ``--update-axon``).
+``--recipe`` on the task's public split, and makes sure the chain points validators at it
+(``--register``, ``--update-axon``). In inference mode it serves ``POST /forward`` to permitted
+validators; in submission mode it serves the model as a trustless gateway (from a store of its
+own holding only the model) and commits the model's CID on chain as soon as the chain allows.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from noosphere.cli.wallet import ask_password, open_wallet
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
 
+    from noosphere.chain.commitments import ModelCommitments
     from noosphere.chain.subnets import Subnets
 
 app = typer.Typer(help="Run a miner: serve a model to the subnet's validators.",
@@ -53,14 +56,16 @@ def run(
     """Serve a model on subnet NETUID until stopped (SIGTERM or Ctrl-C)."""
     from pathlib import Path
 
+    from noosphere.chain.commitments import ModelCommitments
     from noosphere.chain.devnet import free_port
     from noosphere.chain.protocol import open_protocol
     from noosphere.chain.subnets import Subnets
     from noosphere.errors import InputError
-    from noosphere.ml import RECIPES, Predictor, to_onnx, train
+    from noosphere.ml import RECIPES, Predictor, check_model, to_onnx, train
     from noosphere.nodes import runner
     from noosphere.nodes.miner import PermitCache, create_miner_axon
     from noosphere.storage import Store
+    from noosphere.storage.gateway import create_app as create_gateway
 
     cfg = _app.config()
     netuid = runner.parse_netuid(netuid_text)
@@ -81,9 +86,6 @@ def run(
     runner.check_port_free(host, port)
     url = axon_url or f"http://{host}:{port}"
     spec = runner.load_task_spec(subnets, netuid, Store.from_config(cfg))
-    if spec.mode != "inference":
-        raise InputError(f"subnet {netuid} runs a {spec.mode!r} task; miner run serves "
-                         "inference tasks")  # fmt: skip
 
     password = ask_password(f"wallet {wallet.name}")
     hotkey = wallet.unlock_hotkey(hotkey_name, password)
@@ -102,13 +104,19 @@ def run(
         public = spec.training_split()
         onnx = to_onnx(train(recipe, public.X, public.y, seed=seed), spec.n_features)
         source = f"recipe {recipe} (seed {seed})"
-    predictor = Predictor(onnx)
-    if predictor.n_features != spec.n_features:
-        raise InputError(f"the model takes {predictor.n_features} features; the task has "
-                         f"{spec.n_features}")  # fmt: skip
-
-    app_ = create_miner_axon(hotkey, predictor.predict_proba, spec, PermitCache(subnets, netuid),
-                             directory / f"{name}.replay.sqlite", netuid=netuid)  # fmt: skip
+    if spec.mode == "submission":
+        check_model(onnx, spec)  # a model validators would reject is refused here, unsent
+        model_store = Store(directory / f"{name}.store")  # serves this model and nothing else
+        model_cid = str(model_store.put_bytes(onnx, name="model.onnx"))
+        app_ = create_gateway(model_store)
+    else:
+        predictor = Predictor(onnx)
+        if predictor.n_features != spec.n_features:
+            raise InputError(f"the model takes {predictor.n_features} features; the task has "
+                             f"{spec.n_features}")  # fmt: skip
+        app_ = create_miner_axon(hotkey, predictor.predict_proba, spec,
+                                 PermitCache(subnets, netuid),
+                                 directory / f"{name}.replay.sqlite", netuid=netuid)  # fmt: skip
     server = runner.AxonServer(app_, host, port)
     server.start()
     try:
@@ -130,14 +138,58 @@ def run(
                         "--update-axon)", soft_wrap=True)  # fmt: skip
         _say(f"miner UID {uid} on subnet {netuid} serving {source} at {url}")
         log.info("serving at %s", url)
+        committer = None
+        if spec.mode == "submission":
+            committer = _ModelCommitter(ModelCommitments(protocol.chain, protocol.manifest),
+                                        hotkey, netuid, uid, model_cid)  # fmt: skip
+            committer.try_commit()
         with runner.stop_on_signals() as stop:
             while not stop.wait(1.0):
                 if not server.alive:
                     raise InputError("the axon server stopped", hint=f"see {name}.log")
+                if committer is not None:
+                    committer.try_commit()
     finally:
         server.stop()
         log.info("stopped")
     _say("miner stopped")
+
+
+class _ModelCommitter:
+    """Commits the served model's CID once the chain allows it (one commitment per interval)."""
+
+    def __init__(self, commitments: ModelCommitments, hotkey: LocalAccount, netuid: int,
+                 uid: int, cid: str) -> None:  # fmt: skip
+        self.commitments, self.hotkey, self.netuid = commitments, hotkey, netuid
+        self.uid, self.cid = uid, cid
+        self.done = False
+        self._waiting_for: int | None = None
+
+    def try_commit(self) -> None:
+        """Commit unless the chain already holds this CID; report when it must wait."""
+        from noosphere.chain.commitments import canonical_cid
+        from noosphere.errors import ModelCommitmentError, NoosphereError
+
+        if self.done:
+            return
+        try:
+            current = self.commitments.commitment(self.netuid, self.uid)
+            if current is not None and canonical_cid(current.cid) == canonical_cid(self.cid):
+                self.done = True
+                _say(f"the chain holds model {self.cid} for UID {self.uid}")
+                return
+            self.commitments.commit_model(self.hotkey, self.netuid, self.cid)
+        except ModelCommitmentError as error:
+            allowed = self.commitments.next_commit_epoch(self.netuid, self.hotkey.address)
+            if self._waiting_for != allowed:
+                self._waiting_for = allowed
+                _say(f"model {self.cid} not committed yet: {error.user_message}")
+            return
+        except NoosphereError as error:
+            _say(f"committing model {self.cid} failed (will retry): {error.user_message}")
+            return
+        self.done = True
+        _say(f"committed model {self.cid} for UID {self.uid} on subnet {self.netuid}")
 
 
 def _register(subnets: Subnets, coldkey: LocalAccount, netuid: int, hotkey: str, url: str,

@@ -1,10 +1,11 @@
 """``noos validator run``: the validator's epoch loop as a long-running process.
 
 Every ``--interval`` seconds the validator looks at the chain and does what is due: publish
-permits, score miners and commit weights, reveal, compute the epoch from chain data, attest,
-finalize and claim. Its state (commits and salts, results, claims, its scoring secret) lives
-in ``<home>/nodes/validator-<netuid>-<hotkey address>.sqlite``, so a killed node started
-again reveals its pending commit and claims what is owed.
+permits, score miners (querying their axons in inference mode, fetching and evaluating their
+committed models in submission mode) and commit weights, reveal, compute the epoch from chain
+data, attest, finalize and claim. Its state (commits and salts, results, claims, its scoring
+secret) lives in ``<home>/nodes/validator-<netuid>-<hotkey address>.sqlite``, so a killed node
+started again reveals its pending commit and claims what is owed.
 """
 
 from __future__ import annotations
@@ -26,10 +27,13 @@ def run(
     wallet_name: str | None = typer.Option(None, "--wallet", "-w", help=_WALLET_HELP),
     hotkey_option: str | None = typer.Option(None, "--hotkey", help=_HOTKEY_HELP),
     interval: float = typer.Option(2.0, "--interval", help="seconds between steps"),
-    timeout: float = typer.Option(10.0, "--timeout", help="seconds to wait for a miner's answer"),
+    timeout: float = typer.Option(
+        10.0, "--timeout", help="seconds to wait for a miner's answer or model download"
+    ),
     steps: int | None = typer.Option(None, "--steps", help="stop after this many steps"),
 ) -> None:
     """Validate on subnet NETUID until stopped (SIGTERM or Ctrl-C)."""
+    from noosphere.chain.commitments import ModelCommitments
     from noosphere.chain.protocol import open_protocol
     from noosphere.chain.subnets import Subnets
     from noosphere.errors import InputError
@@ -37,7 +41,8 @@ def run(
     from noosphere.nodes.dendrite import Dendrite
     from noosphere.nodes.miner import InferenceScorer
     from noosphere.nodes.state import NodeState
-    from noosphere.nodes.validator import Validator
+    from noosphere.nodes.submission import ArtifactFetcher, SubmissionScorer
+    from noosphere.nodes.validator import Scorer, Validator
     from noosphere.storage import Store
 
     if not interval > 0:
@@ -57,9 +62,6 @@ def run(
         )
     store = Store.from_config(cfg)
     spec = runner.load_task_spec(subnets, netuid, store)
-    if spec.mode != "inference":
-        raise InputError(f"subnet {netuid} runs a {spec.mode!r} task; validator run scores "
-                         "inference tasks")  # fmt: skip
     hotkey = wallet.unlock_hotkey(hotkey_name, ask_password(f"hotkey {hotkey_name} of wallet "
                                                             f"{wallet.name}"))  # fmt: skip
 
@@ -67,8 +69,14 @@ def run(
     directory = runner.node_dir(cfg.home)
     runner.setup_logging(directory / f"{name}.log")
     state = NodeState(directory / f"{name}.sqlite")
-    scorer = InferenceScorer(Dendrite(hotkey, timeout=timeout), spec,
-                             runner.scorer_secret(state), timeout=timeout)  # fmt: skip
+    scorer: Scorer
+    if spec.mode == "submission":
+        scorer = SubmissionScorer(ModelCommitments(protocol.chain, protocol.manifest), netuid,
+                                  ArtifactFetcher(store, timeout=timeout), spec,
+                                  runner.scorer_secret(state))  # fmt: skip
+    else:
+        scorer = InferenceScorer(Dendrite(hotkey, timeout=timeout), spec,
+                                 runner.scorer_secret(state), timeout=timeout)  # fmt: skip
     validator = Validator(subnets, netuid, hotkey, state, scorer,
                           bonds_source=runner.bonds_reader(store),
                           publish_bonds=runner.bonds_publisher(store))  # fmt: skip
