@@ -5,11 +5,13 @@ hotkeys that hold a validator permit in the current epoch (checked against the c
 per epoch). :class:`InferenceScorer` is the validator's :class:`~noosphere.nodes.validator.Scorer`
 for inference tasks: each epoch it draws a fresh batch from its private split, queries every
 miner's axon concurrently and scores the answers by the task metric; a miner that times out,
-refuses or answers garbage scores 0.
+refuses or answers garbage scores 0, and so does every UID but the earliest registered of a
+group answering identically (one model served under several hotkeys).
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -123,15 +125,31 @@ class InferenceScorer:
         results = self.dendrite.query_many(targets, FORWARD_PATH, request, ForwardResponse,
                                            timeout=self.timeout)  # fmt: skip
         scores: dict[int, float] = {}
-        for uid, result in zip(uids, results, strict=True):
+        registered = {n.uid: (n.registered_at, n.uid) for n in neurons}
+        first_of: dict[bytes, int] = {}
+        answered = sorted(zip(uids, results, strict=True), key=lambda ur: registered[ur[0]])
+        for uid, result in answered:
             if not result.ok:
                 self.last_errors[uid] = str(result.error)
                 scores[uid] = 0.0
                 continue
             try:
-                scores[uid] = float(score_answers(result.response.probabilities, split.y,
-                                                  self.spec))  # fmt: skip
+                answers = result.response.probabilities
+                scores[uid] = float(score_answers(answers, split.y, self.spec))
             except NoosphereError as error:
                 self.last_errors[uid] = error.user_message
                 scores[uid] = 0.0
+                continue
+            fingerprint = answer_fingerprint(answers)
+            if fingerprint in first_of:  # one model served under several hotkeys
+                self.last_errors[uid] = f"same answers as UID {first_of[fingerprint]}"
+                scores[uid] = 0.0
+            else:
+                first_of[fingerprint] = uid
         return scores
+
+
+def answer_fingerprint(probabilities: Any) -> bytes:
+    """A digest of a batch of answers rounded to 6 decimals: equal for one model's copies."""
+    rounded = np.round(np.asarray(probabilities, dtype=np.float64), 6) + 0.0  # -0.0 -> 0.0
+    return hashlib.sha256(rounded.tobytes()).digest()

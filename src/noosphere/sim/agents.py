@@ -9,7 +9,6 @@ copier by averaging the weights others revealed most recently.
 
 from __future__ import annotations
 
-import hashlib
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from noosphere.chain.subnets import Neuron, Subnets, unpack_weights
 from noosphere.ml import TaskSpec, train
 from noosphere.ml.datasets import Dataset, Subset, private_split, split_indices
 from noosphere.ml.inference import score_answers
+from noosphere.nodes.miner import answer_fingerprint
 
 Answer = Callable[[np.ndarray], np.ndarray]
 SHARPNESS = 8
@@ -156,7 +156,7 @@ class SimScorer:
             answers = self.pool.answer(neuron.hotkey, epoch, split.X, self.rng)
             if answers is None:
                 continue
-            fingerprint = hashlib.sha256(np.round(answers, 6).tobytes()).digest()
+            fingerprint = answer_fingerprint(answers)
             if fingerprint in first_of:
                 scores[neuron.uid] = 0.0  # a copy of an earlier UID's model
                 continue
