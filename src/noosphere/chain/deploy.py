@@ -17,6 +17,9 @@ from noosphere.errors import ChainError
 TOKEN_NAME = "Noosphere"
 TOKEN_SYMBOL = "NOOS"
 TOKEN_CAP = 21_000_000 * 10**18
+DATA_NFT_NAME = "Noosphere Data"
+DATA_NFT_SYMBOL = "NDATA"
+LICENCE_URI = "noosphere://data/{id}"
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class DeployParams:
     attest_window: int = 7_200
     subnet_lock_cost: int = 100 * 10**18
     burn_half_life: int = 1_000
+    data_fee_bps: int = 100  # the data market's protocol fee, to the treasury
 
     @classmethod
     def devnet(cls) -> DeployParams:
@@ -96,6 +100,8 @@ def deploy_protocol(
     registry = deploy("subnets", token, params.subnet_lock_cost, params.burn_half_life)
     deploy("weights", registry)
     deploy("commitments", registry)
+    datanft = deploy("datanft", DATA_NFT_NAME, DATA_NFT_SYMBOL, token)
+    deploy("licences", datanft, holder, params.data_fee_bps, LICENCE_URI)
 
     say("wiring the contracts together")
     contract = chain.contract
