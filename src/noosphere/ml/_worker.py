@@ -23,6 +23,7 @@ import io
 import json
 import os
 import sys
+from collections.abc import Mapping
 
 EXIT_LOAD = 2
 EXIT_OUTPUT = 3
@@ -44,22 +45,40 @@ def _out_of_memory(exc: BaseException) -> bool:
     )
 
 
-def _limit(max_memory: int, max_cpu_seconds: int) -> None:
+def set_limits(limits: Mapping[str, tuple[int, int]]) -> dict[str, int]:
+    """Set ``resource`` limits by name (``"RLIMIT_AS": (soft, hard)``), in order.
+
+    A hard limit already lower than asked is kept (and the soft limit lowered to it); a limit
+    the platform lacks is skipped. Returns the soft limits that took effect, by name. Also used
+    by the compute-to-data sandbox (``noosphere.ml.c2d``).
+    """
     try:
         import resource
     except ImportError:  # pragma: no cover - not on POSIX
-        return
-    for name, value in (
-        ("RLIMIT_AS", max_memory),
-        ("RLIMIT_CPU", max_cpu_seconds),
-        ("RLIMIT_FSIZE", 0),
-        ("RLIMIT_CORE", 0),
-    ):
+        return {}
+    applied: dict[str, int] = {}
+    for name, (soft, hard) in limits.items():
         which = getattr(resource, name, None)
-        if which is None or (value <= 0 and name in ("RLIMIT_AS", "RLIMIT_CPU")):
+        if which is None:
             continue
-        with contextlib.suppress(ValueError, OSError):  # a hard limit already lower
-            resource.setrlimit(which, (value, value))
+        with contextlib.suppress(ValueError, OSError):
+            current = resource.getrlimit(which)[1]
+            if current != resource.RLIM_INFINITY:
+                hard = min(hard, current)
+            resource.setrlimit(which, (min(soft, hard), hard))
+            applied[name] = min(soft, hard)
+    return applied
+
+
+def _limit(max_memory: int, max_cpu_seconds: int) -> None:
+    wanted: dict[str, tuple[int, int]] = {}
+    if max_memory > 0:
+        wanted["RLIMIT_AS"] = (max_memory, max_memory)
+    if max_cpu_seconds > 0:
+        wanted["RLIMIT_CPU"] = (max_cpu_seconds, max_cpu_seconds)
+    wanted["RLIMIT_FSIZE"] = (0, 0)
+    wanted["RLIMIT_CORE"] = (0, 0)
+    set_limits(wanted)
 
 
 def main() -> None:
