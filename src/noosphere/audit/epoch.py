@@ -6,20 +6,25 @@ answer: chain state (neurons, hyperparameters, permits) at the block that closes
 window, stake and take at the epoch block, the weights revealed for the epoch (events), and
 the bonds of the previous finalized epoch (by CID). Stake enters Yuma in gwei of NOOS so its
 total stays within subtensor's I64F64 range.
+
+:func:`previous_bonds` finds that bonds file the way every validator does (the latest
+finalized result within a look-back, its bonds digest named by an attestation of its aux
+hash), so that validators, auditors and registrants replaying a result start from the same
+matrix.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from eth_abi import encode
 from eth_hash.auto import keccak
 
-from noosphere.chain.subnets import Subnets, unpack_weights
+from noosphere.chain.subnets import Attestation, Subnets, unpack_weights
 from noosphere.consensus import EpochInputs, Hyperparameters, StandardMerkleTree, run_epoch
 from noosphere.consensus.payouts import UidAccounts, payouts, split_owner
 from noosphere.errors import ConsensusError
@@ -27,6 +32,8 @@ from noosphere.errors import ConsensusError
 STAKE_UNIT = 10**9  # stake enters Yuma in gwei of NOOS
 EMPTY_ROOT = b"\x00" * 32
 PAYOUT_TYPES = ("uint16", "uint64", "address", "uint256")
+PRUNE_TYPES = ("uint16", "uint16")  # (rank, uid) leaves of the prune root
+BONDS_LOOKBACK = 16  # epochs searched back for the previous finalized result's bonds
 
 
 @dataclass
@@ -45,6 +52,9 @@ class EpochOutcome:
     bonds_file: bytes
     permits: list[int]
     details: dict[str, Any] = field(default_factory=dict)
+    prune_order: list[int] = field(default_factory=list)
+    """Non-immune UIDs by ascending emission share, then UID: ``prune_order[rank]``."""
+    prune_tree: StandardMerkleTree | None = None
 
     @property
     def payouts_root(self) -> bytes:
@@ -66,6 +76,14 @@ class EpochOutcome:
             if str(value[2]).lower() == key:
                 return int(value[3]), [bytes(p) for p in self.payouts_tree.proof(index)]
         raise ConsensusError(f"{account} has no payout in epoch {self.epoch}")
+
+    def prune_proof(self, rank: int) -> tuple[int, list[bytes]]:
+        """``(uid, proof)`` of the ``(rank, uid)`` leaf of the prune root."""
+        if self.prune_tree is None or not 0 <= rank < len(self.prune_order):
+            raise ConsensusError(f"epoch {self.epoch} has no prune candidate of rank {rank} "
+                                 f"({len(self.prune_order)} candidates)")  # fmt: skip
+        # The tree's values are (rank, uid) in rank order: leaf index = rank.
+        return self.prune_order[rank], [bytes(p) for p in self.prune_tree.proof(rank)]
 
 
 def save_bonds(rows: np.ndarray, bonds: np.ndarray) -> bytes:
@@ -191,9 +209,9 @@ def compute_epoch(
         (nrn.uid for nrn in neurons if nrn.registered_at + immune_until < close),
         key=lambda uid: (shares[uid], uid),
     )
-    prune_root = (bytes(StandardMerkleTree([(r, u) for r, u in enumerate(candidates)],
-                                           ("uint16", "uint16")).root)
-                  if candidates else EMPTY_ROOT)  # fmt: skip
+    prune_tree = (StandardMerkleTree([(r, u) for r, u in enumerate(candidates)], PRUNE_TYPES)
+                  if candidates else None)  # fmt: skip
+    prune_root = bytes(prune_tree.root) if prune_tree else EMPTY_ROOT
     new_permits = [int(u) for u in np.flatnonzero(result.validator_permit)]
     permits_hash = keccak(b"".join(u.to_bytes(2, "big") for u in new_permits))
     bonds_file = save_bonds(result.rows, result.bonds)
@@ -209,6 +227,7 @@ def compute_epoch(
                  "miner_emission": list(result.miner_emission),
                  "validator_emission": list(result.validator_emission),
                  "stake": stake_wei},
+        prune_order=[int(u) for u in candidates], prune_tree=prune_tree,
     )  # fmt: skip
 
 
@@ -230,3 +249,84 @@ def _stakers_at(subnets: Subnets, netuid: int, hotkey: str, block: int) -> dict[
             if staker not in latest or latest[staker][0] < key:
                 latest[staker] = (key, int(log["args"]["stake"]))
     return {staker: stake for staker, (_, stake) in latest.items() if stake > 0}
+
+
+# --- the previous finalized result's bonds -------------------------------------------------
+BondsStatus = Literal["none", "found", "pending", "unattested", "missing"]
+
+
+@dataclass(frozen=True)
+class PreviousBonds:
+    """Where the bonds an epoch's result starts from stand.
+
+    ``status`` is ``"none"`` when no result within the look-back was finalized (zero bonds),
+    ``"found"`` with ``data`` the bonds file of the result of ``epoch``, ``"pending"`` when
+    ``epoch`` is an earlier epoch that may still be finalized (until block ``until``: its
+    bonds would count), ``"unattested"`` when no attestation names the bonds of the finalized
+    result of ``epoch``, and ``"missing"`` when no source has the file of ``digest``.
+    """
+
+    status: BondsStatus
+    epoch: int | None = None
+    digest: bytes | None = None
+    data: bytes | None = None
+    until: int | None = None
+
+
+def attested_aux(subnets: Subnets, netuid: int, epoch: int,
+                 aux_hash: bytes) -> Attestation | None:  # fmt: skip
+    """The first ``Attested`` event of ``epoch`` whose aux hash is ``aux_hash`` (None if none).
+
+    Its ``emission_root``, ``prune_root``, ``permits_hash`` and ``bonds_digest`` are the fields
+    hashed into ``aux_hash`` (the contract hashes them itself).
+    """
+    for attestation in subnets.attestations(netuid, epoch):
+        if attestation.aux_hash == bytes(aux_hash):
+            return attestation
+    return None
+
+
+def previous_bonds(
+    subnets: Subnets,
+    netuid: int,
+    epoch: int,
+    *,
+    sources: Iterable[Callable[[bytes], bytes | None] | None] = (),
+    lookback: int = BONDS_LOOKBACK,
+    reveal_period: int | None = None,
+) -> PreviousBonds:
+    """The bonds file of the latest finalized, non-voided result before ``epoch``.
+
+    Searches ``lookback`` epochs back. An earlier epoch that is not final stops the search
+    while it may still be finalized (permits published and its attest window open), since
+    its bonds would then count. The file is fetched by its digest from ``sources`` in order
+    (a node's own results, the content store, ...).
+    """
+    chain = subnets.chain
+    epochs = subnets.epochs.functions
+    if reveal_period is None:
+        reveal_period = subnets.reveal_period(netuid)
+    window = int(chain.call(epochs.attest_window()))
+    for y in range(epoch - 1, max(-1, epoch - 1 - lookback), -1):
+        final, voided, _, _ = chain.call(epochs.status(netuid, y))
+        if voided:
+            continue
+        if not final:
+            found, _ = chain.call(subnets.registry.functions.permits_epoch(netuid, y))
+            if not found:
+                continue  # nobody could attest y: it can never be final
+            until = subnets.epoch_start(netuid, y + reveal_period + 1) + window
+            if chain.block_number < until:
+                return PreviousBonds("pending", epoch=y, until=until)
+            continue
+        _, aux = chain.call(epochs.final_aux(netuid, y))
+        attestation = attested_aux(subnets, netuid, y, bytes(aux))
+        if attestation is None:
+            return PreviousBonds("unattested", epoch=y)
+        digest = bytes(attestation.bonds_digest)
+        for source in sources:
+            data = source(digest) if source is not None else None
+            if data is not None:
+                return PreviousBonds("found", epoch=y, digest=digest, data=data)
+        return PreviousBonds("missing", epoch=y, digest=digest)
+    return PreviousBonds("none")

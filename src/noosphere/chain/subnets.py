@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eth_abi import encode
 from eth_account.signers.local import LocalAccount
@@ -19,6 +19,9 @@ from noosphere.chain.client import Chain, Receipt
 from noosphere.chain.manifest import Manifest
 from noosphere.chain.token import NoosToken, checked_address
 from noosphere.errors import InputError, NoosphereError
+
+if TYPE_CHECKING:
+    from noosphere.audit.pruning import ReplacementPlan
 
 U16_MAX = 65_535
 HYPERPARAM_FIELDS = (
@@ -113,6 +116,18 @@ class Attestation:
     stake: int
     tally: int
     block: int
+    emission_root: bytes = b"\x00" * 32
+    prune_root: bytes = b"\x00" * 32
+    permits_hash: bytes = b"\x00" * 32
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """A registration on a full subnet: the UID taken over and the hotkey it was taken from."""
+
+    uid: int
+    replaced_hotkey: str
+    burn: int
 
 
 @dataclass(frozen=True)
@@ -206,6 +221,40 @@ class Subnets:
             receipt.raw, errors=DISCARD
         ):
             return int(log["args"]["uid"])
+        raise InputError("registration emitted no NeuronRegistered event")
+
+    def is_full(self, netuid: int) -> bool:
+        """True when ``netuid`` has ``max_uids`` neurons: new ones must replace a pruned UID."""
+        reg = self.registry.functions
+        n, cap = self.chain.call_many([reg.n(netuid), reg.max_uids(netuid)])
+        return int(n) > 0 and int(n) >= int(cap)
+
+    def prune_cursor(self, netuid: int) -> tuple[int, int] | None:
+        """``(result epoch, next rank)`` of the pruning cursor, or None before any pruning."""
+        epoch, rank, used = self._view(self.registry.functions.prune_cursor(netuid))
+        return (int(epoch), int(rank)) if used else None
+
+    def register_replacing(self, coldkey: LocalAccount, netuid: int, hotkey: str, axon: str,
+                           max_burn: int | None, plan: ReplacementPlan) -> Replacement:  # fmt: skip
+        """Register ``hotkey`` on a full subnet in place of the first prunable UID of ``plan``.
+
+        ``plan`` (:func:`noosphere.audit.pruning.replacement_plan`) carries a finalized
+        result's aux fields and its prune candidates from the cursor's rank on, with proofs.
+        """
+        price = int(self._view(self.registry.functions.burn_price(netuid)))
+        limit = price if max_burn is None else max_burn
+        self._approve(coldkey, self.registry.address, limit)
+        candidates = [(c.rank, c.uid, list(c.proof)) for c in plan.candidates]
+        fn = self.registry.functions.register_replacing(
+            netuid, checked_address(hotkey), axon, limit, plan.result_epoch, tuple(plan.aux),
+            candidates)  # fmt: skip
+        receipt = self.chain.transact(coldkey, fn)
+        for log in self.registry.events.NeuronRegistered().process_receipt(
+            receipt.raw, errors=DISCARD
+        ):
+            return Replacement(uid=int(log["args"]["uid"]),
+                               replaced_hotkey=str(log["args"]["replaced_hotkey"]),
+                               burn=int(log["args"]["burn"]))  # fmt: skip
         raise InputError("registration emitted no NeuronRegistered event")
 
     def neurons(self, netuid: int, block: int | str = "latest") -> list[Neuron]:
@@ -514,6 +563,9 @@ class Subnets:
                 bonds_digest=bytes(log["args"]["bonds_digest"]),
                 stake=int(log["args"]["stake"]), tally=int(log["args"]["tally"]),
                 block=int(log["blockNumber"]),
+                emission_root=bytes(log["args"]["emission_root"]),
+                prune_root=bytes(log["args"]["prune_root"]),
+                permits_hash=bytes(log["args"]["permits_hash"]),
             )
             for log in sorted(logs, key=lambda lg: (lg["blockNumber"], lg["logIndex"]))
         ]  # fmt: skip

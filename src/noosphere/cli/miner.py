@@ -194,29 +194,26 @@ class _ModelCommitter:
 
 def _register(subnets: Subnets, coldkey: LocalAccount, netuid: int, hotkey: str, url: str,
               max_burn: str | None) -> int:  # fmt: skip
-    """Register at the current burn price, again if another registration raised it first."""
-    import warnings
+    """Register at the current burn price, again if another registration raised it first.
 
-    from noosphere.chain.token import format_amount, parse_amount
-    from noosphere.errors import InputError, TransactionRevertedError
+    On a full subnet the hotkey replaces the lowest-emission prunable UID of the latest
+    finalized result (previous bonds read from the store and its gateways).
+    """
+    from noosphere.audit.pruning import register_neuron
+    from noosphere.chain.token import parse_amount
+    from noosphere.nodes.runner import bonds_reader
+    from noosphere.storage import Store
 
     cap = parse_amount(max_burn) if max_burn is not None else None
-    for attempt in range(5):
-        price = subnets.burn_price(netuid)
-        if cap is not None and price > cap:
-            raise InputError(f"the burn price is {format_amount(price)} NOOS, above --max-burn "
-                             f"{format_amount(cap)}")  # fmt: skip
-        try:
-            with warnings.catch_warnings():  # web3 warns about the token's events in the receipt
-                warnings.simplefilter("ignore", UserWarning)
-                return subnets.register(coldkey, netuid, hotkey, url, price)
-        except TransactionRevertedError as error:
-            # A registration mined after passing estimation failed because another one landed
-            # first (price or UID taken): read the new price and try again.
-            raced = error.tx_hash is not None or "max_burn" in error.reason
-            if not raced or attempt == 4:
-                raise
-    raise AssertionError("unreachable")
+    bonds = bonds_reader(Store.from_config(_app.config()))
+    done = register_neuron(subnets, coldkey, netuid, hotkey, url, max_burn=cap,
+                           bonds_source=bonds)  # fmt: skip
+    if done.replaced_hotkey:
+        _say(
+            f"the subnet was full: UID {done.uid} was {done.replaced_hotkey}, the "
+            f"lowest-emission prunable UID in the result of epoch {done.result_epoch}"
+        )
+    return done.uid
 
 
 def _say(line: str) -> None:

@@ -245,9 +245,17 @@ def register(
     ),
     wallet_name: str | None = _from_option(),
 ) -> None:
-    """Register the wallet's hotkey (--hotkey) on a subnet, burning the registration price."""
+    """Register the wallet's hotkey (--hotkey) on a subnet, burning the registration price.
+
+    On a full subnet the hotkey takes the UID of the lowest-emission non-immune neuron, proved
+    from the latest finalized epoch result (its previous bonds are read from the store and its
+    gateways).
+    """
+    from noosphere.audit.pruning import register_neuron, replacement_plan
     from noosphere.chain.token import format_amount, parse_amount
     from noosphere.errors import InputError
+    from noosphere.nodes.runner import bonds_reader
+    from noosphere.storage import Store
 
     limit = parse_amount(max_burn) if max_burn is not None else None
     wallet = open_wallet(wallet_name)
@@ -264,9 +272,17 @@ def register(
             f"the burn price is {format_amount(price)} NOOS, above --max-burn "
             f"{format_amount(limit)}", hint="wait for it to decay or raise --max-burn")  # fmt: skip
     _check_funds(protocol, wallet.coldkey_address, price, "registering")
-    uid = subnets.register(_coldkey(wallet), number, hotkey, axon, limit)
-    _app.console.print(f"registered {hotkey} on subnet {number} as UID {uid} "
-                       f"(burned about {format_amount(price)} NOOS)")  # fmt: skip
+    bonds = bonds_reader(Store.from_config(_app.config()))
+    # A full subnet: find the UID to replace (or why none can be) before asking for a password.
+    plan = replacement_plan(subnets, number, bonds) if subnets.is_full(number) else None
+    done = register_neuron(subnets, _coldkey(wallet), number, hotkey, axon, max_burn=limit,
+                           bonds_source=bonds, plan=plan)  # fmt: skip
+    _app.console.print(f"registered {hotkey} on subnet {number} as UID {done.uid} "
+                       f"(burned about {format_amount(done.price)} NOOS)")  # fmt: skip
+    if done.replaced_hotkey:
+        _app.console.print(f"the subnet was full: UID {done.uid} was {done.replaced_hotkey}, "
+                           "the lowest-emission prunable UID in the result of epoch "
+                           f"{done.result_epoch}")  # fmt: skip
 
 
 @app.command("neurons")

@@ -16,7 +16,7 @@ from typing import Protocol
 
 from eth_account.signers.local import LocalAccount
 
-from noosphere.audit.epoch import EpochOutcome, compute_epoch
+from noosphere.audit.epoch import EpochOutcome, compute_epoch, previous_bonds
 from noosphere.chain.subnets import Neuron, Subnets, pack_weights
 from noosphere.errors import NoosphereError, TransactionRevertedError
 from noosphere.nodes.state import NodeState
@@ -292,37 +292,12 @@ class Validator:
 
     def _previous_bonds(self, x: int) -> bytes | str | None:
         """The bonds file of the latest finalized epoch before ``x``; ``"wait"`` if unknown yet."""
-        chain = self.subnets.chain
-        epochs = self.subnets.epochs.functions
-        reveal_period = self._reveal_period
-        window = int(chain.call(epochs.attest_window()))
-        for y in range(x - 1, max(-1, x - 1 - LOOKBACK), -1):
-            final, voided, _, _ = chain.call(epochs.status(self.netuid, y))
-            if voided:
-                continue
-            if not final:
-                found, _ = chain.call(self.subnets.registry.functions.permits_epoch(self.netuid, y))
-                if not found:
-                    continue  # nobody could attest y: it can never be final
-                closes = self.subnets.epoch_start(self.netuid, y + reveal_period + 1)
-                if chain.block_number < closes + window:
-                    return "wait"  # y may still be finalized: its bonds would count
-                continue
-            _, aux = chain.call(epochs.final_aux(self.netuid, y))
-            digest = self._bonds_digest_of(y, bytes(aux))
-            if digest is None:
-                return "wait"
-            data = self.state.bonds_by_digest(digest)
-            if data is None and self.bonds_source is not None:
-                data = self.bonds_source(digest)
-            return data if data is not None else "wait"
-        return None
-
-    def _bonds_digest_of(self, y: int, aux: bytes) -> bytes | None:
-        for attestation in self.subnets.attestations(self.netuid, y):
-            if attestation.aux_hash == aux:
-                return attestation.bonds_digest
-        return None
+        found = previous_bonds(self.subnets, self.netuid, x, lookback=LOOKBACK,
+                               reveal_period=self._reveal_period,
+                               sources=(self.state.bonds_by_digest, self.bonds_source))  # fmt: skip
+        if found.status == "none":
+            return None
+        return found.data if found.data is not None else "wait"
 
 
 def _to_weights(scores: dict[int, float], exclude: int | None) -> list[tuple[int, int]]:
