@@ -144,3 +144,72 @@ class EnvelopeTooLargeError(EnvelopeError):
 # --- consensus ---------------------------------------------------------------------------------
 class ConsensusError(NoosphereError):
     """Inputs to a consensus computation are inconsistent."""
+
+
+# --- data market -------------------------------------------------------------------------------
+class DataMarketError(NoosphereError):
+    """A data-market action is refused: unknown dataset, not available, no licence, price..."""
+
+
+class DataNotFoundError(DataMarketError):
+    """No dataset (Data NFT) has this id."""
+
+
+class DataNotAvailableError(DataMarketError):
+    """The dataset is delisted (``reason_cid`` names why) or deprecated: no sale, no order."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        data_id: int = 0,
+        status: str = "",
+        reason_cid: str = "",
+        hint: str | None = None,
+    ) -> None:
+        self.data_id = data_id
+        self.status = status
+        self.reason_cid = reason_cid
+        super().__init__(message, hint=hint)
+
+
+class NoLicenceError(DataMarketError):
+    """An order needs a licence of the dataset and the account holds none."""
+
+
+class PriceAboveMaxError(DataMarketError):
+    """The dataset's price is above the most the buyer accepts (``max_price``)."""
+
+
+class NotDataOwnerError(DataMarketError):
+    """Only the dataset's owner or manager (or the market admin) may do this."""
+
+
+class MetadataError(InputError):
+    """A Data NFT metadata document is malformed, too large or of an unknown schema."""
+
+
+class KeyNotRegisteredError(DataMarketError):
+    """A dataset was minted but its key could not be handed to the provider; it was saved."""
+
+
+# --- data market: provider nodes and compute-to-data receipts ----------------------------------
+class ProviderError(DataMarketError):
+    """A data provider refused a request or failed; ``status`` is its HTTP status (0: no answer)
+    and ``error`` the provider's own message."""
+
+    def __init__(
+        self, message: str, *, status: int = 0, error: str = "", hint: str | None = None
+    ) -> None:
+        self.status = status
+        self.error = error
+        super().__init__(message, hint=hint)
+
+
+class DownloadIncompleteError(ProviderError):
+    """A download was cut short or does not match the size and hash the provider announced;
+    nothing was kept."""
+
+
+class ReceiptError(DataMarketError):
+    """A compute-to-data receipt is malformed, forged, altered, or not by the expected provider."""

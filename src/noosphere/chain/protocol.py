@@ -21,6 +21,7 @@ from noosphere.errors import ConfigError
 
 if TYPE_CHECKING:
     from noosphere.chain.commitments import ModelCommitments
+    from noosphere.chain.data import DataMarket
 
 
 def resolve_rpc_url(config: Config) -> str:
@@ -63,6 +64,13 @@ class Protocol:
         from noosphere.chain.commitments import ModelCommitments
 
         return ModelCommitments(self.chain, self.manifest)
+
+    @cached_property
+    def data(self) -> DataMarket:
+        """The data market: Data NFTs and their licences."""
+        from noosphere.chain.data import DataMarket
+
+        return DataMarket(self.chain, self.manifest)
 
     @cached_property
     def events(self) -> EventIndex:

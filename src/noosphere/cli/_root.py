@@ -54,6 +54,7 @@ def _register() -> None:
         "subnet": "noosphere.cli.subnet",
         "miner": "noosphere.cli.miner",
         "validator": "noosphere.cli.validator",
+        "data": "noosphere.cli.data",
     }
     for name, module_name in groups.items():
         try:
