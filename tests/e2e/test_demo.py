@@ -20,10 +20,12 @@ def test_demo_runs(tmp_path: Path) -> None:
         env=env,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=900,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "fetched copy identical to the original: True" in result.stdout
     assert "250 NOOS, 1,000 votes" in result.stdout
     assert "Who earned what" in result.stdout
     assert (tmp_path / "demo" / "simulation" / "report.json").exists()
+    assert "receipt saved to" in result.stdout and "(verified: signed by" in result.stdout
+    assert "can withdraw 4.95 NOOS" in result.stdout  # 5 NOOS less the 1 % protocol fee
