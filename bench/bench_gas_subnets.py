@@ -20,9 +20,11 @@ validator's first attestation writes a new bitmap word, an account's first claim
 to an account without NOOS a new balance, a hotkey's first stake a new history), the target
 applies to the steady state, as the contract authors measured it in boa; commit, reveal and
 register have no such variant and the target applies to every row (the long-axon registration
-is shown for information). Attest and finalize look the epoch's permits up among the subnet's
-permit publications (a binary search), so their cost grows with the number of publications:
-the authors' boa figures had a single publication.
+is shown for information). Attest finds an epoch's own permits in one read
+(``registry.attest_context``) and finalize its own permitted stake in one read, however many
+publications follow; an epoch that inherits its permits (epoch c + 1 here, the "inherited"
+rows: the validators' second attestation, so steady too) searches the publications (stepping
+back from the latest, then bisecting). The authors' boa figures had a single publication.
 """
 
 from __future__ import annotations
@@ -96,6 +98,9 @@ ROWS = [
     Row("attest.later", "attest", "steady, later attester, 4 publ.", 90_000, True, "70.6 k"),
     Row("attest.first_of_result_long", "attest", "steady, first of result, {p} publ.", 90_000),
     Row("attest.later_long", "attest", "steady, later attester, {p} publ.", 90_000),
+    Row("attest.inherited_first", "attest", "steady, inherited permits, first of result",
+        90_000),
+    Row("attest.inherited_later", "attest", "steady, inherited permits, later attester", 90_000),
     Row("claim.first_holder", "claim", "first ever, account holds NOOS", 90_000, False),
     Row("claim.first_fresh", "claim", "first ever, account holds no NOOS", 90_000, False),
     Row("claim.steady", "claim", "steady (claimed before, holds NOOS)", 90_000, True, "67.2 k"),
@@ -391,8 +396,9 @@ def measure(run: Run) -> dict[str, object]:
     # Epoch c + 3: attest c + 1 (permits inherited from c), finalize it; permits of c + 3.
     run.enter(c + 3)
     results[c + 1] = run.result(c + 1, payees)
-    for v in validators:
-        run.attest(v, c + 1, results[c + 1])
+    keys = ["attest.inherited_first", "attest.inherited_later", "", ""]
+    for v, key in zip(validators, keys, strict=True):
+        run.attest(v, c + 1, results[c + 1], key)
     run.finalize(c + 1, results[c + 1], "finalize.inherited")
     run.publish(c + 3, c + 1, results[c + 1], "publish.steady")
     run.still_in(c + 3)

@@ -26,7 +26,9 @@
 @dev The state of a finalized epoch is one word: the unclaimed amount
      (low 160 bits), the first block of claims (48 bits at `160`), a
      finalized flag (bit `254`) and a voided flag (bit `255`). Claims
-     subtract from the low bits only, as they never exceed them.
+     subtract from the low bits only, as they never exceed them. The
+     registry and both windows share one word too (`_config`), which
+     `attest` and `finalize` read once.
 """
 
 
@@ -37,6 +39,7 @@ implements: IEpochs
 
 # @dev We import the interfaces of the other subnet contracts.
 from .interfaces import IRegistry
+from .interfaces import IRegistryAttest
 from .interfaces import IStaking
 from .interfaces import IEmitter
 
@@ -80,20 +83,20 @@ _VOIDED: constant(uint256) = 1 << 255
 token: public(immutable(address))
 
 
-# @dev Return the wired contracts (set once by `wire`).
-registry: public(address)
+# @dev The layout of `_config`: the registry (low 160 bits), the attest
+# window (48 bits at `160`) and the challenge window (48 bits at `208`).
+_ADDRESS_MASK: constant(uint256) = 2**160 - 1
+_ATTEST_WINDOW_SHIFT: constant(uint256) = 160
+_CHALLENGE_WINDOW_SHIFT: constant(uint256) = 208
+
+
+# @dev The registry (set once by `wire`) and the windows, see above.
+_config: uint256
+
+
+# @dev Return the other wired contracts (set once by `wire`).
 staking: public(address)
 emitter: public(address)
-
-
-# @dev Returns the number of blocks, after finalization, during which a
-# result can be voided and cannot be claimed.
-challenge_window: public(uint256)
-
-
-# @dev Returns the number of blocks, after the reveal epoch ended, during
-# which permit holders can attest.
-attest_window: public(uint256)
 
 
 # @dev Returns the attesting stake of each result, keyed by
@@ -213,11 +216,12 @@ def wire(registry_: address, staking_: address, emitter_: address):
     @param emitter_ The 20-byte address of the Emitter.
     """
     access_control._check_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
-    assert self.registry == empty(address), "epochs: already wired"
+    config: uint256 = self._config
+    assert config & _ADDRESS_MASK == 0, "epochs: already wired"
     assert (
         registry_ != empty(address) and staking_ != empty(address) and emitter_ != empty(address)
     ), "epochs: zero address"
-    self.registry = registry_
+    self._config = config | convert(registry_, uint256)
     self.staking = staking_
     self.emitter = emitter_
     log Wired(registry=registry_, staking=staking_, emitter=emitter_)
@@ -264,17 +268,20 @@ def attest(
     bits: uint256 = self._attested[netuid][msg.sender][slot]
     bit: uint256 = self._bit(epoch)
     assert bits & bit == 0, "epochs: already attested"
-    registry_: IRegistry = IRegistry(self.registry)
-    reveal_end: uint256 = staticcall registry_.epoch_start(
-        netuid, epoch + staticcall registry_.reveal_period(netuid) + 1
+    config: uint256 = self._config
+    # One registry call: `epoch_start(epoch)`, `epoch_start(epoch +
+    # reveal_period + 1)` and `holds_permit(epoch, msg.sender)`.
+    start: uint256 = 0
+    reveal_end: uint256 = 0
+    permitted: bool = False
+    start, reveal_end, permitted = staticcall IRegistryAttest(self._registry(config)).attest_context(
+        netuid, epoch, msg.sender
     )
     assert block.number >= reveal_end, "epochs: reveal epoch not ended"
-    assert block.number < reveal_end + self.attest_window, "epochs: attestation closed"
-    assert staticcall registry_.holds_permit(netuid, epoch, msg.sender), "epochs: caller holds no permit"
+    assert block.number < reveal_end + self._attest_window(config), "epochs: attestation closed"
+    assert permitted, "epochs: caller holds no permit"
 
-    stake: uint256 = staticcall IStaking(self.staking).stake_at(
-        netuid, msg.sender, staticcall registry_.epoch_start(netuid, epoch)
-    )
+    stake: uint256 = staticcall IStaking(self.staking).stake_at(netuid, msg.sender, start)
     aux_hash: bytes32 = self._aux_hash(emission_root, prune_root, permits_hash, bonds_digest)
     key: bytes32 = self._tally_key(netuid, epoch, payouts_root, aux_hash)
     total: uint256 = self.tally[key] + stake
@@ -313,7 +320,8 @@ def finalize(netuid: uint16, epoch: uint64, payouts_root: bytes32, aux_hash: byt
     assert self._state[netuid][epoch] == 0, "epochs: already finalized"
     attesting: uint256 = self.tally[self._tally_key(netuid, epoch, payouts_root, aux_hash)]
     assert attesting != 0, "epochs: no attesting stake"
-    registry_: IRegistry = IRegistry(self.registry)
+    config: uint256 = self._config
+    registry_: IRegistry = IRegistry(self._registry(config))
     permitted: uint256 = staticcall registry_.permitted_stake(netuid, epoch)
     assert attesting * 3 >= permitted * 2, "epochs: attesting stake below 2/3"
 
@@ -322,7 +330,7 @@ def finalize(netuid: uint16, epoch: uint64, payouts_root: bytes32, aux_hash: byt
     minted: uint256 = extcall IEmitter(self.emitter).mint_epoch(netuid, epoch, start, end)
     # The token's supply is capped by 160 bits, hence `minted` fits.
     assert minted <= _AMOUNT_MASK, "epochs: emission overflows"
-    claimable_from: uint256 = block.number + self.challenge_window
+    claimable_from: uint256 = block.number + self._challenge_window(config)
     self._state[netuid][epoch] = _FINALIZED | (claimable_from << _CLAIM_FROM_SHIFT) | minted
     self.payouts_root_of[netuid][epoch] = payouts_root
     self.aux_hash_of[netuid][epoch] = aux_hash
@@ -405,6 +413,38 @@ def claim(
     self._state[netuid][epoch] = unsafe_sub(word, amount)
     assert extcall INoos(token).transfer(account, amount, default_return_value=True), "epochs: transfer failed"
     log Claimed(netuid=netuid, epoch=epoch, account=account, amount=amount)
+
+
+@external
+@view
+def registry() -> address:
+    """
+    @dev Returns the SubnetRegistry (set once by `wire`).
+    @return address The 20-byte registry address.
+    """
+    return self._registry(self._config)
+
+
+@external
+@view
+def challenge_window() -> uint256:
+    """
+    @dev Returns the number of blocks, after finalization, during which
+         a result can be voided and cannot be claimed.
+    @return uint256 The 32-byte challenge window in blocks.
+    """
+    return self._challenge_window(self._config)
+
+
+@external
+@view
+def attest_window() -> uint256:
+    """
+    @dev Returns the number of blocks, after the reveal epoch ended,
+         during which permit holders can attest.
+    @return uint256 The 32-byte attestation window in blocks.
+    """
+    return self._attest_window(self._config)
 
 
 @external
@@ -505,8 +545,11 @@ def _set_windows(challenge_window_: uint256, attest_window_: uint256):
     """
     assert challenge_window_ <= 2**32 and attest_window_ <= 2**32, "epochs: window too long"
     assert attest_window_ != 0, "epochs: zero attest window"
-    self.challenge_window = challenge_window_
-    self.attest_window = attest_window_
+    self._config = (
+        (self._config & _ADDRESS_MASK)
+        | (attest_window_ << _ATTEST_WINDOW_SHIFT)
+        | (challenge_window_ << _CHALLENGE_WINDOW_SHIFT)
+    )
     log WindowsSet(challenge_window=challenge_window_, attest_window=attest_window_)
 
 
@@ -519,6 +562,39 @@ def _bit(epoch: uint64) -> uint256:
     @return uint256 `1 << (epoch % 256)`.
     """
     return 1 << convert(epoch % 256, uint256)
+
+
+@internal
+@pure
+def _registry(config: uint256) -> address:
+    """
+    @dev Returns the registry stored in a `_config` word.
+    @param config The 32-byte `_config` word.
+    @return address The 20-byte registry (zero before `wire`).
+    """
+    return convert(convert(config & _ADDRESS_MASK, uint160), address)
+
+
+@internal
+@pure
+def _attest_window(config: uint256) -> uint256:
+    """
+    @dev Returns the attestation window stored in a `_config` word.
+    @param config The 32-byte `_config` word.
+    @return uint256 The window in blocks.
+    """
+    return (config >> _ATTEST_WINDOW_SHIFT) & _BLOCK_MASK
+
+
+@internal
+@pure
+def _challenge_window(config: uint256) -> uint256:
+    """
+    @dev Returns the challenge window stored in a `_config` word.
+    @param config The 32-byte `_config` word.
+    @return uint256 The window in blocks.
+    """
+    return config >> _CHALLENGE_WINDOW_SHIFT
 
 
 @internal

@@ -36,6 +36,9 @@ from ethereum.ercs import IERC20
 from .interfaces import IRegistry
 implements: IRegistry
 
+from .interfaces import IRegistryAttest
+implements: IRegistryAttest
+
 from .interfaces import IStaking
 from .interfaces import IEpochs
 
@@ -1062,7 +1065,7 @@ def holds_permit(netuid: uint16, epoch: uint64, hotkey: address) -> bool:
     @param hotkey The 20-byte hotkey.
     @return bool Whether it holds a permit.
     """
-    return self._holds_permit(netuid, epoch, hotkey)
+    return self._holds_permit(netuid, epoch, hotkey, 0)
 
 
 @external
@@ -1077,7 +1080,31 @@ def permit_now(netuid: uint16, hotkey: address) -> (uint64, bool):
     @return bool Whether it holds a permit.
     """
     epoch: uint64 = self._current_epoch(netuid)
-    return epoch, self._holds_permit(netuid, epoch, hotkey)
+    return epoch, self._holds_permit(netuid, epoch, hotkey, 0)
+
+
+@external
+@view
+def attest_context(netuid: uint16, epoch: uint64, hotkey: address) -> (uint256, uint256, bool):
+    """
+    @dev Returns, in one call, what EpochSettlement's `attest` needs:
+         `epoch_start(epoch)`, `epoch_start(epoch + reveal_period + 1)`
+         (the first block after the reveal epoch) and
+         `holds_permit(epoch, hotkey)`. The permit lookup tries the
+         epoch's own permits first (one read), as attested epochs are
+         usually older than the latest publication.
+    @notice For a subnet that does not exist: zeros and `False` (no
+            attestation window opens and nobody holds a permit).
+    @param netuid The 2-byte subnet identifier.
+    @param epoch The 8-byte epoch.
+    @param hotkey The 20-byte hotkey.
+    @return uint256 The 32-byte epoch block of `epoch`.
+    @return uint256 The 32-byte first block after its reveal epoch.
+    @return bool Whether `hotkey` holds a permit in `epoch`.
+    """
+    start: uint256 = self._epoch_start(netuid, epoch)
+    reveal_end: uint256 = self._epoch_start(netuid, epoch + self._hyperparams[netuid].reveal_period + 1)
+    return start, reveal_end, self._holds_permit(netuid, epoch, hotkey, start)
 
 
 @external
@@ -1094,6 +1121,10 @@ def permitted_stake(netuid: uint16, epoch: uint64) -> uint256:
     @param epoch The 8-byte epoch.
     @return uint256 The 32-byte permitted stake.
     """
+    own: uint256 = self._published_stake[netuid][epoch]
+    if own != 0:
+        # Only an epoch's own publication records a non-zero stake.
+        return own
     found: bool = False
     pub: uint256 = 0
     found, pub = self._publication(netuid, epoch)
@@ -1101,7 +1132,8 @@ def permitted_stake(netuid: uint16, epoch: uint64) -> uint256:
         return 0
     pub_epoch: uint64 = convert(pub & _MASK64, uint64)
     if pub_epoch == epoch:
-        return self._published_stake[netuid][epoch]
+        # Its own publication, without stake.
+        return 0
     start: uint256 = self._epoch_start(netuid, epoch)
     eligible_before: uint256 = pub >> 64
     staking_: IStaking = self.staking
@@ -1297,17 +1329,29 @@ def _uid(netuid: uint16, hotkey: address) -> uint16:
 
 @internal
 @view
-def _holds_permit(netuid: uint16, epoch: uint64, hotkey: address) -> bool:
+def _holds_permit(netuid: uint16, epoch: uint64, hotkey: address, start: uint256) -> bool:
+    # `start`: the epoch block of `epoch` if the caller knows it, else zero.
+    # When known, the epoch's own permits are tried first: a past epoch
+    # (an attested one) is found in one read, without searching the
+    # publications.
     slot: uint256 = self._hotkey_uids[netuid][hotkey]
     if slot == 0:
         return False
-    found: bool = False
-    pub: uint256 = 0
-    found, pub = self._publication(netuid, epoch)
-    if not found:
-        return False
     uid: uint256 = (slot & _MASK16) - 1
-    if (self._permit_bits[netuid][convert(pub & _MASK64, uint64)][uid >> 8] >> (uid & 255)) & 1 == 0:
+    bits: uint256 = 0
+    pub: uint256 = 0
+    if start != 0:
+        # `_publish` stores non-zero bitmap words only, so a non-zero word
+        # proves that `epoch` has its own publication, whose block is `start`.
+        bits = self._permit_bits[netuid][epoch][uid >> 8]
+        pub = convert(epoch, uint256) | (start << 64)
+    if bits == 0:
+        found: bool = False
+        found, pub = self._publication(netuid, epoch)
+        if not found:
+            return False
+        bits = self._permit_bits[netuid][convert(pub & _MASK64, uint64)][uid >> 8]
+    if (bits >> (uid & 255)) & 1 == 0:
         return False
     # Registered before the publication's epoch block.
     return slot >> 16 < pub >> 64
@@ -1459,26 +1503,27 @@ def _publication(netuid: uint16, epoch: uint64) -> (bool, uint256):
     e: uint256 = convert(epoch, uint256)
     if head & _MASK64 <= e:
         return True, head & _MASK128
-    count: uint256 = head >> 128
-    # Attested and finalized epochs are recent: look a few publications back first.
-    i: uint256 = count - 1
-    for _: uint256 in range(3):
-        if i == 0:
-            break
-        i -= 1
-        pub: uint256 = self._permit_pubs[netuid][i]
-        if pub & _MASK64 <= e:
-            return True, pub
-    if self._permit_pubs[netuid][0] & _MASK64 > e:
-        return False, 0
+    # Search the publications before the head (which is past `epoch`):
+    # `pubs[low] <= e < pubs[high]` once `pubs[0] <= e` is checked, which is
+    # left for the end. Attested and finalized epochs are recent: the first
+    # probes step back one publication at a time, then the search bisects.
     low: uint256 = 0
-    high: uint256 = count - 1
-    for _: uint256 in range(64):
+    high: uint256 = (head >> 128) - 1
+    pub: uint256 = 0
+    for i: uint256 in range(67):
         if low + 1 >= high:
             break
-        mid: uint256 = (low + high) // 2
-        if self._permit_pubs[netuid][mid] & _MASK64 <= e:
+        mid: uint256 = high - 1
+        if i >= 3:
+            mid = (low + high) // 2
+        probe: uint256 = self._permit_pubs[netuid][mid]
+        if probe & _MASK64 <= e:
             low = mid
+            pub = probe
         else:
             high = mid
-    return True, self._permit_pubs[netuid][low]
+    if low == 0:
+        pub = self._permit_pubs[netuid][0]
+        if pub & _MASK64 > e:
+            return False, 0
+    return True, pub

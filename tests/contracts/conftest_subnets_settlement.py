@@ -3,7 +3,9 @@
 Test modules load it with ``pytest_plugins = ["tests.contracts.conftest_subnets_settlement"]``.
 It builds on ``conftest.py``'s ``token`` (the deployer holds the initial supply, alice 1,000
 NOOS). The registry is the test double ``doubles/registry_double.vy``: epochs start at
-``anchor + e · tempo`` and tests set neurons, permits and permitted stake directly.
+``anchor + e · tempo`` and tests set neurons, permits and permitted stake directly. The double
+is extended here with ``attest_context`` (``REGISTRY_DOUBLE_EXTRA``), the one registry view that
+EpochSettlement's ``attest`` calls, computed from the double's own views.
 """
 
 from __future__ import annotations
@@ -34,6 +36,29 @@ NETUID = 1
 LEAF_TYPES = ("uint16", "uint64", "address", "uint256")
 
 
+# The registry's `attest_context` for the double: `epoch_start(epoch)`,
+# `epoch_start(epoch + reveal_period + 1)` and `holds_permit(epoch, hotkey)`.
+REGISTRY_DOUBLE_EXTRA = """
+
+
+@external
+@view
+def attest_context(netuid: uint16, epoch: uint64, hotkey: address) -> (uint256, uint256, bool):
+    s: Subnet = self._subnets[netuid]
+    assert s.tempo != 0, "registry_double: no subnet"
+    tempo_: uint256 = convert(s.tempo, uint256)
+    start: uint256 = s.anchor + convert(epoch, uint256) * tempo_
+    reveal_end: uint256 = start + convert(s.reveal_period + 1, uint256) * tempo_
+    return start, reveal_end, self._permits[netuid][epoch][hotkey]
+"""
+
+
+def registry_double_deployer_partial():
+    """The registry double, extended with ``attest_context``, as a deployer."""
+    source = (DOUBLES / "registry_double.vy").read_text() + REGISTRY_DOUBLE_EXTRA
+    return boa.loads_partial(source, name="registry_double")
+
+
 def payouts_tree(netuid: int, epoch: int, payouts: dict[str, int]) -> StandardMerkleTree:
     """The payouts tree of an epoch: one ``(netuid, epoch, account, amount)`` leaf per account."""
     return StandardMerkleTree(
@@ -58,7 +83,7 @@ def epochs_deployer():
 
 @pytest.fixture(scope="session")
 def registry_double_deployer():
-    return boa.load_partial(str(DOUBLES / "registry_double.vy"))
+    return registry_double_deployer_partial()
 
 
 @pytest.fixture(scope="session")

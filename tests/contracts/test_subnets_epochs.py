@@ -1,8 +1,9 @@
 """EpochSettlement: attest, finalize (2/3 threshold), void, claim with Python Merkle proofs, gas.
 
-Uses the registry test double (``doubles/registry_double.vy``): subnet 1 has tempo 10 and
-reveal period 1, its epoch ``e`` starts at ``anchor + 10·e``; tests set permits and the
-permitted stake of an epoch directly. The Emitter, Staking and the token are the real ones.
+Uses the registry test double (``doubles/registry_double.vy``, extended with ``attest_context``
+in ``conftest_subnets_settlement.py``): subnet 1 has tempo 10 and reveal period 1, its epoch
+``e`` starts at ``anchor + 10·e``; tests set permits and the permitted stake of an epoch
+directly. The Emitter, Staking and the token are the real ones.
 """
 
 from __future__ import annotations
@@ -27,12 +28,12 @@ from tests.contracts._boa_helpers import (  # noqa: E402
 from tests.contracts.conftest_subnets_settlement import (  # noqa: E402
     ATTEST_WINDOW,
     CHALLENGE_WINDOW,
-    DOUBLES,
     NETUID,
     SUBNETS,
     TEMPO,
     UNIT,
     payouts_tree,
+    registry_double_deployer_partial,
 )
 
 pytest_plugins = ["tests.contracts.conftest_subnets_settlement"]
@@ -439,7 +440,7 @@ def test_gas_targets(noos_deployer, deployer):
     with boa.swap_env(boa.Env()):
         with boa.env.prank(deployer):
             token = noos_deployer.deploy("Noosphere", "NOOS", 10**27, deployer, 10**26)
-            registry = boa.load(str(DOUBLES / "registry_double.vy"))
+            registry = registry_double_deployer_partial().deploy()
             registry.set_subnet(NETUID, deployer, block_number(), TEMPO, 1)
             emitter = boa.load(str(SUBNETS / "emitter.vy"), token.address, 1_000)
             token.set_minter(emitter.address, True)
@@ -566,6 +567,10 @@ def test_settlement_with_the_real_registry(noos_deployer, deployer):
             root = trees[e].root
             return (netuid, e, root, EMISSION_ROOT, PRUNE_ROOT, PERMITS_HASH, BONDS_DIGEST)
 
+        # A subnet that does not exist has no attestation window (nor permits).
+        missing = (77, *attest_args(1)[1:])
+        with boa.env.prank(hotkeys[0]), boa.reverts("epochs: attestation closed"):
+            epochs.attest(*missing)
         first_ever = tx_gas(epochs, epochs.attest, *attest_args(1), sender=hotkeys[0])
         with boa.env.prank(hotkeys[1]):
             epochs.attest(*attest_args(1))

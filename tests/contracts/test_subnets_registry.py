@@ -598,6 +598,72 @@ def test_publish_permits_failures(env, netuid, cold, hotkeys):
             r.publish_permits(77, 2, [0, 1], 1, ZERO32, ZERO32, ZERO32)
 
 
+def publish_result_permits(env, netuid, cold, epoch, source, uids):
+    """Publish the permits ``uids`` of the current epoch ``epoch`` from a result of ``source``."""
+    aux = (ZERO32, ZERO32, permits_hash(uids), ZERO32)
+    env.epochs.set_final(netuid, source, True, aux_hash(*aux))
+    mine_to(env.registry.epoch_start(netuid, epoch) + 1)
+    with boa.env.prank(cold):
+        env.registry.publish_permits(netuid, epoch, uids, source, ZERO32, ZERO32, ZERO32)
+
+
+def test_attest_context_matches_the_views(env, netuid, owner, cold, hotkeys):
+    """``attest_context`` is ``(epoch_start(e), epoch_start(e + reveal_period + 1),
+    holds_permit(e, hotkey))`` for epochs with their own permits, inherited ones, empty
+    publications, none at all, and across a tempo change."""
+    r = env.registry
+    b0 = r.epoch_start(netuid, 0)
+    staked_subnet(env, netuid, cold, hotkeys, [5 * UNIT, 0, 9 * UNIT])
+    mine_to(b0 + 11)
+    with boa.env.prank(cold):
+        r.publish_bootstrap_permits(netuid, 1, [0, 2])  # epoch 1: UIDs 0 and 2; 2 inherits
+    publish_result_permits(env, netuid, cold, 3, 1, [])  # epoch 3: an empty publication
+    # UID 3 registers after epoch 4's block: listed in its permits, it holds none there.
+    mine_to(r.epoch_start(netuid, 4) + 1)
+    env.register(netuid, cold, hotkeys[3])
+    with boa.env.prank(owner):
+        r.set_hyperparams(netuid, params(r, netuid, tempo=7))  # from epoch 5 on
+    publish_result_permits(env, netuid, cold, 4, 2, [1, 3])  # UID 1 holds no stake
+    publish_result_permits(env, netuid, cold, 6, 4, [2, 3])  # 5 inherits from 4
+    mine_to(r.epoch_start(netuid, 9) + 1)
+    assert r.epoch_start(netuid, 6) == b0 + 57  # tempo 7 from epoch 5 (at b0 + 50)
+    stranger = boa.env.generate_address("stranger")
+    for rp in (1, 3):
+        with boa.env.prank(owner):
+            r.set_hyperparams(netuid, params(r, netuid, reveal_period=rp))
+        for e in range(8):
+            for hotkey in [*hotkeys[:4], stranger]:
+                expected = (
+                    r.epoch_start(netuid, e),
+                    r.epoch_start(netuid, e + rp + 1),
+                    r.holds_permit(netuid, e, hotkey),
+                )
+                assert r.attest_context(netuid, e, hotkey) == expected, (rp, e, hotkey)
+    holders = {
+        e: [i for i in range(4) if r.attest_context(netuid, e, hotkeys[i])[2]] for e in range(8)
+    }
+    assert holders == {0: [], 1: [0, 2], 2: [0, 2], 3: [], 4: [1], 5: [1], 6: [2, 3], 7: [2, 3]}
+    # An own publication without stake records none; an epoch inheriting it too.
+    assert [r.permitted_stake(netuid, e) for e in (1, 3, 4, 5, 6)] == [
+        14 * UNIT,
+        0,
+        0,
+        0,
+        9 * UNIT,
+    ]
+
+
+def test_runtime_code_fits_the_size_limit(env):
+    """The registry's deployed code (immutables included) fits EIP-170's 24,576 bytes."""
+    size = len(boa.env.get_code(env.registry.address))
+    assert size <= 24_576, size
+
+
+def test_attest_context_of_a_missing_subnet(env, hotkeys):
+    """No subnet: zeros and no permit, so that ``attest`` reverts (window closed, no permit)."""
+    assert env.registry.attest_context(77, 3, hotkeys[0]) == (0, 0, False)
+
+
 # --- gas ---------------------------------------------------------------------------------
 
 
