@@ -23,8 +23,10 @@ def simulate(
                              help="seed of models and strategies \\[env: NOOS_SIM_SEED]"),
 ) -> None:  # fmt: skip
     """Run a subnet on a throwaway devnet with honest miners and validators and adversaries
-    (random and sybil miners; copier, lazy and colluding validators); write DIR/report.json
-    and PNG plots, and print who earned what."""
+    (random and sybil miners; copier, lazy and colluding validators). Before the epochs a data
+    provider publishes the task's public training split as a Data NFT, and the miners serving
+    the top model buy a licence and train it through compute-to-data. Write DIR/report.json,
+    PNG plots and DIR/receipts/<miner>.json, and print who earned what."""
     from rich.console import Group
     from rich.live import Live
     from rich.panel import Panel
@@ -90,5 +92,16 @@ def _print_summary(report: dict, out: Path) -> None:  # type: ignore[type-arg]
         )
         checks.add_row(name, numbers, result)
     console.print(checks)
-    console.print(f"report: {out / 'report.json'}; plots: {out}/*.png "
+    data = report.get("data")
+    if data is not None:
+        dataset = data["dataset"]
+        licences, models = len(data["orders"]), len(data["receipts"])
+        console.print(
+            f"data market: dataset {dataset['id']} published ({dataset['rows']} public rows, "
+            f"{dataset['price']:g} NOOS a licence), {licences} licence{'s' * (licences != 1)} "
+            f"sold, {models} model{'s' * (models != 1)} trained through compute-to-data, "
+            f"provider earned {data['provider_earnings']:g} NOOS"
+        )
+    receipts = f"; receipts: {out / 'receipts'}/" if data and data["receipts"] else ""
+    console.print(f"report: {out / 'report.json'}; plots: {out}/*.png{receipts} "
                   f"({report['seconds']:.0f} s)")  # fmt: skip

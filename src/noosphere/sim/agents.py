@@ -1,10 +1,11 @@
 """Simulated participants: miners whose models change over the epochs, and validator scorers.
 
-Miners are in-process predictors trained on the task's public split; their true quality is
-their accuracy on the whole held-out pool. Validators score them with the engine's
-:class:`~noosphere.nodes.validator.Scorer` hook: honest ones on their own private split,
-the lazy one at random, colluders honestly but with one favoured miner at the top, and the
-copier by averaging the weights others revealed most recently.
+Miners are in-process predictors trained on the task's public split, locally or (for the
+miners that buy a licence of it, :mod:`noosphere.sim.data`) through compute-to-data at a data
+provider; their true quality is their accuracy on the whole held-out pool. Validators score
+them with the engine's :class:`~noosphere.nodes.validator.Scorer` hook: honest ones on their
+own private split, the lazy one at random, colluders honestly but with one favoured miner at
+the top, and the copier by averaging the weights others revealed most recently.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from noosphere.chain.subnets import Neuron, Subnets, unpack_weights
+from noosphere.errors import NoosphereError
 from noosphere.ml import TaskSpec, train
 from noosphere.ml.datasets import Dataset, Subset, private_split, split_indices
 from noosphere.ml.inference import score_answers
@@ -24,6 +26,10 @@ from noosphere.nodes.miner import answer_fingerprint
 Answer = Callable[[np.ndarray], np.ndarray]
 SHARPNESS = 8
 """Validators score ``((accuracy - chance) / (1 - chance)) ** SHARPNESS``: chance level is 0."""
+PER_CLASS = (2, 6, 10, 16, 30, 60)
+"""Rows per class of the ladder's logistic regressions on subsets of the public split."""
+LADDER_SIZE = len(PER_CLASS) + 2
+"""Models of :func:`quality_ladder`: those, then logistic regression and an MLP on all rows."""
 
 
 @dataclass
@@ -35,13 +41,23 @@ class Level:
     quality: float
 
 
+def held_out_pool(spec: TaskSpec, dataset: Dataset) -> Subset:
+    """The validators' whole held-out pool (never in what miners train on)."""
+    return dataset.take(split_indices(dataset, spec.dataset.holdout_bp).pool)
+
+
+def pool_accuracy(answer: Answer, pool: Subset) -> float:
+    """Accuracy of ``answer`` on the held-out pool: a model's true quality."""
+    return float(np.mean(np.argmax(answer(pool.X), axis=1) == pool.y))
+
+
 def quality_ladder(spec: TaskSpec, dataset: Dataset, seed: int) -> list[Level]:
     """Models of increasing quality: logistic regression on growing class-balanced subsets of
     the public split, then on all of it, then an MLP (sorted by their true quality)."""
     public = spec.training_split(dataset)
-    pool = dataset.take(split_indices(dataset, spec.dataset.holdout_bp).pool)
+    pool = held_out_pool(spec, dataset)
     recipes: list[tuple[str, str, np.ndarray]] = []
-    for per_class in (2, 6, 10, 16, 30, 60):
+    for per_class in PER_CLASS:
         idx = np.concatenate([np.flatnonzero(public.y == c)[:per_class]
                               for c in range(spec.n_classes)])  # fmt: skip
         recipes.append((f"logreg/{per_class} per class", "logreg", idx))
@@ -52,8 +68,7 @@ def quality_ladder(spec: TaskSpec, dataset: Dataset, seed: int) -> list[Level]:
     for name, recipe, idx in recipes:
         model = train(recipe, public.X[idx], public.y[idx], seed=seed)
         answer: Answer = model.predict_proba
-        quality = float(np.mean(np.argmax(answer(pool.X), axis=1) == pool.y))
-        levels.append(Level(name, answer, quality))
+        levels.append(Level(name, answer, pool_accuracy(answer, pool)))
     return sorted(levels, key=lambda level: level.quality)
 
 
@@ -69,6 +84,17 @@ class SimMiner:
     schedule: dict[int, int] = field(default_factory=dict)  # relative epoch -> ladder index
     copies: SimMiner | None = None  # sybils serve the model of this miner
     seed: int = 0
+    models: dict[int, Level | None] = field(default_factory=dict)
+    """Its own models in place of ladder levels (``None``: a compute-to-data job not collected)."""
+
+    @property
+    def trained_by(self) -> str:
+        """``compute-to-data`` (it bought a licence), ``local``, ``copied`` or ``none``."""
+        if self.copies is not None:
+            return "copied"
+        if self.strategy == "random":
+            return "none"
+        return "compute-to-data" if self.models else "local"
 
     def level_at(self, rel: int) -> int | None:
         """Ladder index served at relative epoch ``rel`` (``None`` when not answering)."""
@@ -95,6 +121,8 @@ class MinerPool:
         self.first = first
         self.spec = spec
         self.by_hotkey: dict[str, SimMiner] = {}
+        self.collect: Callable[[SimMiner], None] | None = None
+        """Installs a miner's awaited compute-to-data models (blocking until they are ready)."""
 
     def bind(self, hotkey: str, miner: SimMiner) -> None:
         """Record the hotkey a miner registered."""
@@ -111,7 +139,28 @@ class MinerPool:
             p = rng.random((X.shape[0], self.spec.n_classes))
             return np.asarray(p / p.sum(axis=1, keepdims=True))
         level = miner.level_at(rel)
-        return None if level is None else self.ladder[level].answer(X)
+        return None if level is None else self.model(miner, level).answer(X)
+
+    def model(self, miner: SimMiner, level: int) -> Level:
+        """What ``miner`` serves for ladder ``level``: its own model or the ladder's."""
+        source = miner.copies if miner.copies is not None else miner
+        if level not in source.models:
+            return self.ladder[level]
+        if source.models[level] is None and self.collect is not None:
+            self.collect(source)
+        own = source.models[level]
+        if own is None:  # never silently the local model instead
+            raise NoosphereError(f"{source.name}'s compute-to-data model is not collected yet")
+        return own
+
+    def served(self, miner: SimMiner, rel: int) -> str | None:
+        """Name of the model ``miner`` serves at relative epoch ``rel`` (``None``: silent)."""
+        if not miner.active_at(rel):
+            return None
+        if miner.strategy == "random":
+            return "random"
+        level = miner.level_at(rel)
+        return None if level is None else self.model(miner, level).name
 
     def true_quality(self, miner: SimMiner, rel: int) -> float:
         """Accuracy on the whole held-out pool at relative epoch ``rel`` (0 when silent)."""
@@ -120,7 +169,7 @@ class MinerPool:
         if miner.strategy == "random":
             return 1.0 / self.spec.n_classes
         level = miner.level_at(rel)
-        return 0.0 if level is None else self.ladder[level].quality
+        return 0.0 if level is None else self.model(miner, level).quality
 
 
 def sharpen(accuracy: float, n_classes: int) -> float:

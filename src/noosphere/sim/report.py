@@ -1,4 +1,11 @@
-"""The simulation's report: ``report.json``, PNG plots and the checks it must pass."""
+"""The simulation's report: ``report.json``, PNG plots, compute-to-data receipts and the checks
+it must pass.
+
+``report.json`` holds the configuration, the quality ladder, every UID's earnings per epoch
+(miners with the model they served and how it was trained, ``trained_by``), the data market
+(``data``: the dataset the provider published, the orders, the receipts kept in
+``receipts/<miner>.json`` and what the provider earned) and the summary of checks.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from noosphere.sim.data import C2D_TAG
 from noosphere.sim.run import NOOS, SimResult
 
 RANDOM_MAX_SHARE = 0.01
@@ -16,6 +24,7 @@ SYBIL_TOLERANCE = 1.02
 """The sybils together may earn at most this multiple of the miner they copy."""
 QUALITY_GAP = 0.01
 """Pairs of honest miners closer than this in true quality are not ranked."""
+RECEIPTS_DIR = "receipts"
 
 
 def build_report(result: SimResult) -> dict[str, Any]:
@@ -38,6 +47,7 @@ def build_report(result: SimResult) -> dict[str, Any]:
             if part.miner is not None:
                 row["true_quality"] = result.true_quality[part.name][rel]
                 row["active"] = part.miner.active_at(rel)
+                row["model"] = result.served.get(part.name, [None] * epochs)[rel]
             else:
                 row["dividends_per_stake"] = row["emission"] / part.stake if part.stake else 0.0
             per_epoch.append(row)
@@ -46,8 +56,10 @@ def build_report(result: SimResult) -> dict[str, Any]:
             "role": part.role, "strategy": part.strategy, "stake": float(part.stake),
             "emission": sum(r["emission"] for r in per_epoch), "per_epoch": per_epoch,
         }  # fmt: skip
-        if part.miner is not None and part.miner.copies is not None:
-            entry["copies"] = part.miner.copies.name
+        if part.miner is not None:
+            entry["trained_by"] = part.miner.trained_by
+            if part.miner.copies is not None:
+                entry["copies"] = part.miner.copies.name
         uids.append(entry)
     report: dict[str, Any] = {
         "config": {
@@ -63,8 +75,42 @@ def build_report(result: SimResult) -> dict[str, Any]:
         "copier_copied_epoch": {str(k): v for k, v in sorted(result.copied_epochs.items())},
         "uids": uids,
     }
+    if result.data is not None:
+        report["data"] = data_section(result)
     report["summary"] = checks(report)
     return report
+
+
+def receipt_path(miner: str) -> str:
+    """Where a miner's compute-to-data receipt is written, relative to the report's directory."""
+    return f"{RECEIPTS_DIR}/{miner}.json"
+
+
+def data_section(result: SimResult) -> dict[str, Any]:
+    """The report's ``data``: dataset, orders, receipts and the provider's earnings (NOOS)."""
+    story = result.data
+    assert story is not None
+    top = result.ladder[-1] if result.ladder else None  # the local model the C2D ones replace
+    return {
+        "provider": {"name": "data-provider", "role": "data_provider", "address": story.provider,
+                     "endpoint": story.endpoint},
+        "dataset": {"id": story.data_id, "content_cid": story.content_cid,
+                    "metadata_cid": story.metadata_cid, "price": story.price / NOOS,
+                    "owner": story.owner, "rows": story.rows, "n_features": story.n_features,
+                    "n_classes": story.n_classes, "split": "public training split",
+                    "uses": ["training"], "recipes": dict(story.recipes)},
+        "orders": [{"miner": miner, "order_id": order_id}
+                   for miner, order_id in story.orders.items()],
+        "receipts": [{"miner": m.miner, "path": receipt_path(m.miner), "job_id": m.job_id,
+                      "order_id": m.order_id, "recipe": m.recipe, "output_cid":
+                      m.receipt.output_cid, "recipe_hash": m.receipt.recipe_hash,
+                      "dataset_cid": m.receipt.dataset_cid, "verified_signer": m.verified_signer,
+                      "metrics": m.metrics, "true_quality": result.c2d_quality.get(m.miner),
+                      "replaces": {"model": top[0], "accuracy": top[1]} if top else None}
+                     for m in story.models],
+        "provider_earnings": story.earnings / NOOS,
+        "waited_seconds": round(story.seconds, 1),
+    }  # fmt: skip
 
 
 def _by(report: dict[str, Any], strategy: str) -> list[dict[str, Any]]:
@@ -125,14 +171,37 @@ def checks(report: dict[str, Any]) -> dict[str, Any]:
         if units and honest:
             out[f"{strategy}_dividends_per_stake"] = {"value": per_stake(units),
                                                       "honest": per_stake(honest)}  # fmt: skip
+    data = report.get("data")
+    if data is not None:
+        c2d = [u for u in report["uids"] if u.get("trained_by") == "compute-to-data"]
+        rows = [r for u in c2d for r in u["per_epoch"] if str(r.get("model")).endswith(C2D_TAG)]
+        served, earned = len(rows), sum(r["emission"] for r in rows)
+        signers = {r["verified_signer"] for r in data["receipts"]}
+        out["data_market"] = {
+            "description": "each licence sold trained, through compute-to-data, a model that was "
+                           "served and earned, with a receipt signed by the provider",
+            "licences": len(data["orders"]), "c2d_models": len(data["receipts"]),
+            "epochs_served": served, "emission_of_c2d_models": earned,
+            "provider_earnings": data["provider_earnings"],
+            "passed": len(data["orders"]) == len(data["receipts"]) == len(c2d)
+                      and signers <= {data["provider"]["address"]}
+                      and (not served or earned > 0)}  # fmt: skip
     out["passed"] = all(v["passed"] for v in out.values() if "passed" in v)
     return out
 
 
 def write_report(result: SimResult, out: Path) -> dict[str, Any]:
-    """Write ``report.json`` and the plots into ``out``; return the report."""
+    """Write ``report.json``, the plots and ``receipts/<miner>.json`` (the compute-to-data
+    receipts, in their canonical JSON form) into ``out``; return the report."""
     out.mkdir(parents=True, exist_ok=True)
     report = build_report(result)
+    receipts = out / RECEIPTS_DIR
+    for stale in receipts.glob("*.json") if receipts.is_dir() else ():  # from an earlier run
+        stale.unlink()
+    if result.data is not None and result.data.models:
+        receipts.mkdir(exist_ok=True)
+        for model in result.data.models:
+            (out / receipt_path(model.miner)).write_text(model.receipt.to_json() + "\n")
     (out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     plot(report, out)
     return report

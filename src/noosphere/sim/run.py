@@ -1,4 +1,10 @@
-"""Run a whole subnet on a throwaway anvil and collect what every UID earned each epoch."""
+"""Run a whole subnet on a throwaway anvil and collect what every UID earned each epoch.
+
+Before the epochs, a data provider publishes the task's public training split on the data market
+and the honest miners that serve the top model of the ladder buy a licence each and train that
+model through compute-to-data (:mod:`noosphere.sim.data`): what they serve, and earn with, is
+the ONNX model the provider's sandbox returned, with its signed receipt kept for provenance.
+"""
 
 from __future__ import annotations
 
@@ -18,20 +24,27 @@ from noosphere.chain.subnets import Subnets
 from noosphere.chain.throwaway import throwaway_protocol
 from noosphere.errors import NoosphereError
 from noosphere.ml import builtin_spec
+from noosphere.ml.inference import Predictor
 from noosphere.nodes.state import NodeState
 from noosphere.nodes.validator import Scorer, Validator
 from noosphere.sim.agents import (
+    LADDER_SIZE,
     ColluderScorer,
     CopierScorer,
     LazyScorer,
+    Level,
     MinerPool,
     SimMiner,
     SimScorer,
+    held_out_pool,
+    pool_accuracy,
     quality_ladder,
 )
+from noosphere.sim.data import C2D_TAG, MAX_JOBS, ComputeToData, DataStory
 
 NOOS = 10**18
 TEMPO = 60
+TASK = "digits"
 STAKES = {"honest": 100, "copier": 100, "lazy": 60, "colluder": 50}
 """Stake (NOOS) per validator strategy: honest validators and the copier alike."""
 
@@ -80,6 +93,9 @@ class SimResult:
     ladder: list[tuple[str, float]]
     copied_epochs: dict[int, int | None] = field(default_factory=dict)
     seconds: float = 0.0
+    served: dict[str, list[str | None]] = field(default_factory=dict)  # miner -> model names
+    data: DataStory | None = None
+    c2d_quality: dict[str, float] = field(default_factory=dict)  # buyer -> its model's quality
 
 
 def validator_roles(m: int) -> list[str]:
@@ -131,6 +147,23 @@ def miner_roster(n: int, epochs: int, ladder_size: int) -> list[SimMiner]:
     return miners
 
 
+def c2d_buyers(roster: list[SimMiner], epochs: int, top: int) -> list[tuple[int, SimMiner]]:
+    """The honest miners that serve ladder level ``top`` in some epoch, with the first such
+    relative epoch, in that order: each buys a licence and trains that model through
+    compute-to-data. At most :data:`~noosphere.sim.data.MAX_JOBS` (the roster never has more:
+    the late joiner alone serves the top level, or without one the two residents swap it); one
+    beyond would serve the local model and say so (``trained_by: local``)."""
+    found = []
+    for miner in roster:
+        if miner.strategy != "honest":
+            continue
+        first = next((rel for rel in range(epochs) if miner.level_at(rel) == top), None)
+        if first is not None:
+            found.append((first, miner))
+    found.sort(key=lambda fm: (fm[0], fm[1].hotkey_index))
+    return found[:MAX_JOBS]
+
+
 def simulate(config: SimConfig, progress: Progress | None = None) -> SimResult:
     """Run the subnet for ``config.epochs`` epochs and return what happened."""
     started = time.monotonic()
@@ -141,22 +174,23 @@ def simulate(config: SimConfig, progress: Progress | None = None) -> SimResult:
 
 
 def _run(protocol: Protocol, work: Path, config: SimConfig, progress: Progress) -> SimResult:
+    provider = Account.create()  # the data provider: an account, not a UID of the subnet
+    notes: list[str] = []  # the data market's news, shown with the next progress update
+    with ComputeToData(protocol, work / "data", provider, note=notes.append) as market:
+        return _run_with(protocol, work, config, progress, market, notes)
+
+
+def _run_with(protocol: Protocol, work: Path, config: SimConfig, progress: Progress,
+              market: ComputeToData, notes: list[str]) -> SimResult:  # fmt: skip
     chain = protocol.chain
     subnets = Subnets(chain, protocol.manifest)
     admin = dev_account(0)
-    spec = builtin_spec("digits", mode="inference")
+    spec = builtin_spec(TASK, mode="inference")
     dataset = spec.load_dataset()
-    progress(0, config.epochs, ["training the miners' models"])
-    ladder = quality_ladder(spec, dataset, config.seed)
-    netuid = subnets.create_subnet(admin, str(spec.cid()))
-    subnets.set_hyperparams(admin, netuid, tempo=TEMPO, immunity_period=0)
-    subnets.set_share(admin, netuid, 10_000)
-    chain.transact(admin, subnets.epochs.functions.set_windows(5, 200))
-
     participants = [Participant(f"v{i}-{role}", "validator", role, Account.create(),
                                 stake=STAKES[role])
                     for i, role in enumerate(validator_roles(config.validators))]  # fmt: skip
-    roster = miner_roster(config.miners, config.epochs, len(ladder))
+    roster = miner_roster(config.miners, config.epochs, LADDER_SIZE)
     participants += [Participant(m.name, "miner", m.strategy, Account.create(), miner=m)
                      for m in roster]  # fmt: skip
     coldkeys = [Account.create() for _ in participants]
@@ -164,6 +198,42 @@ def _run(protocol: Protocol, work: Path, config: SimConfig, progress: Progress) 
         protocol.token.transfer(admin, cold.address, 1_000 * NOOS)
         chain.transact(admin, to=cold.address, value=10 * NOOS, gas=21_000)
         chain.transact(admin, to=part.hotkey.address, value=10 * NOOS, gas=21_000)
+    protocol.token.transfer(admin, market.provider.address, 1_000 * NOOS)
+    chain.transact(admin, to=market.provider.address, value=10 * NOOS, gas=21_000)
+
+    # The data market first: the jobs run at the provider while the local models are trained,
+    # the subnet is set up and the first epochs pass; a buyer's model is collected just before
+    # it is first served. The buyers serve the ladder's top level, an MLP on all public rows.
+    progress(0, config.epochs, ["data provider: publishing the public training split"])
+    market.publish(spec.training_split(dataset), spec.n_classes, TASK)
+    top, recipe = LADDER_SIZE - 1, "mlp"
+    buyers = c2d_buyers(roster, config.epochs, top)
+    cold_of = {p.name: cold for p, cold in zip(participants, coldkeys, strict=True)}
+    for _, buyer in buyers:
+        market.order(buyer.name, cold_of[buyer.name], recipe)
+        buyer.models[top] = None  # served only once collected: never the local model instead
+    progress(0, config.epochs, [*notes, "training the miners' local models"])
+    notes.clear()
+    ladder = quality_ladder(spec, dataset, config.seed)
+    if len(ladder) != LADDER_SIZE:
+        raise NoosphereError(f"the quality ladder has {len(ladder)} models, not {LADDER_SIZE}")
+    netuid = subnets.create_subnet(admin, str(spec.cid()))
+    subnets.set_hyperparams(admin, netuid, tempo=TEMPO, immunity_period=0)
+    subnets.set_share(admin, netuid, 10_000)
+    chain.transact(admin, subnets.epochs.functions.set_windows(5, 200))
+    held_out = held_out_pool(spec, dataset)
+
+    def install(buyer: SimMiner) -> None:
+        """Wait for ``buyer``'s compute-to-data model and serve it as its top level."""
+        model = market.collect(buyer.name)
+        answer = Predictor(model.onnx).predict_proba
+        buyer.models[top] = Level(f"{recipe} {C2D_TAG}", answer, pool_accuracy(answer, held_out))
+
+    def collect(rel: int) -> None:
+        """Install the compute-to-data models needed by relative epoch ``rel``."""
+        for first_rel, buyer in buyers:
+            if first_rel <= rel and buyer.models[top] is None:
+                install(buyer)
 
     def register(index: int) -> None:
         part = participants[index]
@@ -175,6 +245,7 @@ def _run(protocol: Protocol, work: Path, config: SimConfig, progress: Progress) 
 
     first = subnets.current_epoch(netuid) + 1
     pool = MinerPool(roster, ladder, first, spec)
+    pool.collect = install  # a validator scoring a later epoch than expected waits for it too
     late = [i for i, p in enumerate(participants) if p.miner and p.miner.join_epoch > 0]
     for i in range(len(participants)):
         if i not in late:
@@ -214,6 +285,7 @@ def _run(protocol: Protocol, work: Path, config: SimConfig, progress: Progress) 
     while last not in reference.outcomes and chain.block_number < deadline_block:
         epoch = subnets.current_epoch(netuid)
         rel = epoch - first
+        collect(rel)
         for i in late:
             miner = participants[i].miner
             if participants[i].uid is None and miner is not None and rel >= miner.join_epoch - 1:
@@ -230,7 +302,9 @@ def _run(protocol: Protocol, work: Path, config: SimConfig, progress: Progress) 
             if part.strategy == "copier" and copier is not None and report.actions:
                 copied.setdefault(rel, copier.copied_epoch)
         done = sum(1 for e in reference.outcomes if first <= e <= last)
-        progress(done, config.epochs, [f"epoch {rel} (block {chain.block_number})", *actions])
+        progress(done, config.epochs,
+                 [*notes, f"epoch {rel} (block {chain.block_number})", *actions])  # fmt: skip
+        notes.clear()
         # two passes per epoch: just after its start (reveal, commit) and at its middle
         # (the epoch's own length: the first epochs still run at the default tempo)
         start = subnets.epoch_start(netuid, epoch)
@@ -239,8 +313,13 @@ def _run(protocol: Protocol, work: Path, config: SimConfig, progress: Progress) 
         target = middle if chain.block_number < middle else end
         chain.mine(max(1, target + 1 - chain.block_number))
 
+    collect(config.epochs)  # every receipt, even if the run stopped early
+    market.withdraw()
     outcomes = {e - first: dict(o.details) for e, o in reference.outcomes.items()
                 if first <= e <= last}  # fmt: skip
     quality = {m.name: [pool.true_quality(m, r) for r in range(config.epochs)] for m in roster}
+    served = {m.name: [pool.served(m, r) for r in range(config.epochs)] for m in roster}
+    c2d_quality = {b.name: level.quality for _, b in buyers if (level := b.models[top])}
     return SimResult(config, participants, first, outcomes, quality,
-                     [(level.name, level.quality) for level in ladder], copied)  # fmt: skip
+                     [(level.name, level.quality) for level in ladder], copied, served=served,
+                     data=market.story, c2d_quality=c2d_quality)  # fmt: skip
