@@ -56,13 +56,13 @@ def commitments_deployer():
     return boa.load_partial(str(SUBNETS / "commitments.vy"))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def commitments(env, commitments_deployer):
     with boa.env.prank(env.deployer):
         return commitments_deployer.deploy(env.registry.address)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def miners(env, netuid, cold, hotkeys) -> list[str]:
     """hotkeys[0..3] registered on ``netuid`` as UIDs 0..3, then one block mined."""
     for h in hotkeys[:4]:
