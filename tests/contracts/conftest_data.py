@@ -151,7 +151,7 @@ def licences_deployer():
     return boa.load_partial(str(DATA / "licences.vy"))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def treasury() -> str:
     return boa.env.generate_address("treasury")
 
@@ -166,12 +166,12 @@ def deploy_market(
     return Market(token, nft, licences, admin, treasury)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def market(token, deployer, treasury, datanft_deployer, licences_deployer) -> Market:
     return deploy_market(token, deployer, treasury, datanft_deployer, licences_deployer)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def publisher(market) -> str:
     """The owner of dataset 1."""
     return boa.env.generate_address("publisher")
@@ -183,12 +183,12 @@ def buyer(market) -> str:
     return market.fund(boa.env.generate_address("buyer"))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def consumer() -> str:
     return boa.env.generate_address("consumer")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def stranger() -> str:
     return boa.env.generate_address("stranger")
 
@@ -199,14 +199,14 @@ def data_id(market, publisher) -> int:
     return market.publish(publisher)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def other_token(noos_deployer, deployer):
     """A second ERC-20 (not allowed as a payment token until a test allows it)."""
     with boa.env.prank(deployer):
         return noos_deployer.deploy("Other", "OTH", 10**30, deployer, 10**27)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def flaky_token():
     return boa.loads(FLAKY_TOKEN)
 

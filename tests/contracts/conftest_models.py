@@ -206,7 +206,7 @@ def receiver_1155_deployer():
     return boa.loads_partial(RECEIVER_1155)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def model_treasury() -> str:
     return boa.env.generate_address("model-treasury")
 
@@ -224,7 +224,7 @@ def deploy_models(
     return Models(market, nft, licences, treasury)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def deployed_models(market, model_treasury, modelnft_deployer, model_licences_deployer) -> Models:
     """The contracts, deployed once per session."""
     return deploy_models(market, model_treasury, modelnft_deployer, model_licences_deployer)
@@ -237,13 +237,13 @@ def models(deployed_models) -> Models:
     return Models(d.market, d.nft, d.licences, d.treasury)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def trainer(deployed_models) -> str:
     """A model owner, funded with NOOS (approved to both licence contracts)."""
     return deployed_models.fund(boa.env.generate_address("trainer"))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def licensee(deployed_models) -> str:
     """A licence buyer, funded with NOOS."""
     return deployed_models.fund(boa.env.generate_address("licensee"))

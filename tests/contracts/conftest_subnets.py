@@ -203,7 +203,8 @@ def hotkeys() -> list[str]:
     return [boa.env.generate_address(f"hot{i}") for i in range(8)]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def netuid(env, owner) -> int:
-    """A subnet with ``TEST_PARAMS``, created by ``owner``."""
+    """A subnet with ``TEST_PARAMS``, created by ``owner`` (per test: titanoboa then reverts it
+    whatever order modules and session fixtures are set up in)."""
     return env.create_subnet(owner)

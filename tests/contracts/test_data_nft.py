@@ -34,7 +34,7 @@ UNKNOWN = "datanft: unknown data id"
 ZERO32 = b"\x00" * 32
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def manager() -> str:
     return boa.env.generate_address("manager")
 

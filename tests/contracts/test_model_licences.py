@@ -312,7 +312,7 @@ def test_an_operator_transfers_and_batches(
     assert lic.balanceOfBatch([holder, holder, stranger, stranger], ids * 2) == [0, 0, 1, 1]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def manager_account() -> str:
     return boa.env.generate_address("licence-operator")
 

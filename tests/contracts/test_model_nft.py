@@ -35,7 +35,7 @@ COMMUNITY_ROLE = boa.eval('keccak256("COMMUNITY_ROLE")')
 DAG_PB, RAW = 0x70, 0x55
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def manager() -> str:
     return boa.env.generate_address("model-manager")
 

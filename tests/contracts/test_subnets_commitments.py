@@ -56,13 +56,15 @@ def commitments_deployer():
     return boa.load_partial(str(SUBNETS / "commitments.vy"))
 
 
-@pytest.fixture(scope="module")
+# Function-scoped: a module-scoped fixture's snapshot cannot be reverted at the module's end
+# once a later test has created a session fixture (titanoboa unwinds its snapshots in order).
+@pytest.fixture
 def commitments(env, commitments_deployer):
     with boa.env.prank(env.deployer):
         return commitments_deployer.deploy(env.registry.address)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def miners(env, netuid, cold, hotkeys) -> list[str]:
     """hotkeys[0..3] registered on ``netuid`` as UIDs 0..3, then one block mined."""
     for h in hotkeys[:4]:

@@ -34,7 +34,7 @@ pytest_plugins = ["tests.contracts.conftest_subnets"]
 SALT = b"\x5a" * 32
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def validator(env, netuid, cold, hotkeys) -> str:
     """hotkeys[2] (UID 2) holds a permit in epoch 1 (bootstrap: UIDs 0 and 2 are staked)."""
     r = env.registry
