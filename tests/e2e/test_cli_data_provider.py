@@ -21,7 +21,7 @@ world = test_cli_data.world  # the fixture, shared
 pytestmark = pytest.mark.anvil
 
 
-# The label column under a name the sandbox finds by itself (see the xfail test below).
+# The label column under a name the sandbox would also find by itself.
 LABELLED = CSV.replace(",species\n", ",label\n", 1)
 
 
@@ -83,12 +83,6 @@ def test_bad_inputs_are_one_clear_line(world: World) -> None:
     w.refused(("data", "download", "abc", "-o", out, "--from", "buyer"), "'abc' is not a number")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the provider never passes the dataset's published label to the C2D job "
-    "(ProviderNode._run calls run_job without label=), so a label not named label/target/y "
-    "fails with 'has no label column'",
-)
 def test_compute_trains_on_the_published_label(world: World) -> None:
     w = world
     _publish(w, CSV, "species")

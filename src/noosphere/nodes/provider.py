@@ -466,6 +466,18 @@ class ProviderNode:
             log.info("job %s failed: %s", job.id, exc.user_message)
             self.jobs.fail(job.id, exc.user_message, sandbox_log=getattr(exc, "log", "") or "")
 
+    def _published_label(self, metadata_cid: str) -> str | None:
+        """The label column the publisher named in the dataset's metadata (None: let the job
+        look for label/target/y)."""
+        from noosphere.data.metadata import load_metadata
+
+        try:
+            return load_metadata(self.store.read_bytes(metadata_cid, max_size=4 << 20)).label
+        except NoosphereError as exc:
+            log.warning("metadata %s unreadable (%s); the job guesses the label", metadata_cid,
+                        exc.user_message)  # fmt: skip
+            return None
+
     def _run(self, job: JobRecord) -> None:
         from noosphere.data.receipts import ComputeReceipt, metrics_hash, sign_receipt
         from noosphere.ml.c2d import run_job
@@ -478,6 +490,7 @@ class ProviderNode:
         if recipe is None:
             raise InputError(f"recipe {job.recipe_hash} is no longer known to this provider")
         record = self._key_record(job.data_id)
+        label = self._published_label(dataset.metadata_cid)
         with self._plaintext(record) as path:
             self.jobs.note(job.id, f"running recipe {recipe.name} in the sandbox")
             result = run_job(
@@ -485,6 +498,7 @@ class ProviderNode:
                 recipe,
                 dict(job.params),
                 allow_list=dataset.recipes,
+                label=label,
                 limits=self.limits,
                 workdir=self.scratch_dir,
                 dataset_cid=record.content_cid,
