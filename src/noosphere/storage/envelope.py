@@ -67,6 +67,7 @@ from noosphere.errors import (
     InputError,
     WrongKeyError,
 )
+from noosphere.storage.streams import PiecesReader
 
 MAGIC = b"NOOS-ENV"
 VERSION = 1
@@ -180,7 +181,7 @@ def encrypting_reader(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
 ) -> io.BufferedReader:
     """A readable stream of the envelope of ``src``, e.g. for ``Store.put_stream``."""
-    return io.BufferedReader(_PieceReader(iter_encrypt(src, key, size=size, chunk_size=chunk_size)))
+    return io.BufferedReader(PiecesReader(iter_encrypt(src, key, size=size, chunk_size=chunk_size)))
 
 
 def encrypt_file(
@@ -464,28 +465,6 @@ def _remaining_size(src: Any) -> int:
     except (AttributeError, OSError, ValueError):
         pass
     raise InputError("cannot tell how many bytes the input holds", hint="pass size=")
-
-
-class _PieceReader(io.RawIOBase):
-    """A raw binary stream over an iterator of byte strings."""
-
-    def __init__(self, pieces: Iterator[bytes]) -> None:
-        self._pieces = pieces
-        self._left = memoryview(b"")
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while not self._left:
-            piece = next(self._pieces, None)
-            if piece is None:
-                return 0
-            self._left = memoryview(piece)
-        n = min(len(buffer), len(self._left))
-        buffer[:n] = self._left[:n]
-        self._left = self._left[n:]
-        return n
 
 
 @contextmanager

@@ -42,6 +42,7 @@ from noosphere.storage.cid import (
 )
 from noosphere.storage.cid import split_binary_cid as _split
 from noosphere.storage.importer import ImportResult, import_file, import_stream
+from noosphere.storage.streams import PiecesReader
 
 if TYPE_CHECKING:
     from noosphere.storage.client import GatewayClient
@@ -222,7 +223,7 @@ class Store:
 
     def open(self, cid: CidLike) -> io.BufferedReader:
         """A read-only binary file object over the file ``cid`` (streamed, verified)."""
-        return io.BufferedReader(_IterRaw(self.cat(cid)), buffer_size=1 << 18)
+        return io.BufferedReader(PiecesReader(self.cat(cid)), buffer_size=1 << 18)
 
     def get(self, cid: CidLike, dest: str | Path) -> Path:
         """Write the file ``cid`` to ``dest`` atomically; return the path written.
@@ -302,25 +303,3 @@ class Store:
         if self._client is not None:
             self._client.close()
             self._client = None
-
-
-class _IterRaw(io.RawIOBase):
-    """A raw binary stream over an iterator of byte strings."""
-
-    def __init__(self, pieces: Iterator[bytes]) -> None:
-        self._pieces = pieces
-        self._left = memoryview(b"")
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while not self._left:
-            piece = next(self._pieces, None)
-            if piece is None:
-                return 0
-            self._left = memoryview(piece)
-        n = min(len(buffer), len(self._left))
-        buffer[:n] = self._left[:n]
-        self._left = self._left[n:]
-        return n
