@@ -188,6 +188,11 @@ def check_fee(bps: int) -> int:
 
 
 # --- what the contracts hold ---------------------------------------------------------------------
+def listing_status(deprecated: bool, delisted: bool) -> str:
+    """``listed``, ``deprecated`` or ``delisted`` (delisting by the DAO wins)."""
+    return "delisted" if delisted else "deprecated" if deprecated else "listed"
+
+
 @dataclass(frozen=True)
 class Dataset:
     """A Data NFT: its roles, CIDs, endpoint, terms and status."""
@@ -216,7 +221,7 @@ class Dataset:
     @property
     def status(self) -> str:
         """``listed``, ``deprecated`` or ``delisted``."""
-        return "delisted" if self.delisted else "deprecated" if self.deprecated else "listed"
+        return listing_status(self.deprecated, self.delisted)
 
 
 @dataclass(frozen=True)

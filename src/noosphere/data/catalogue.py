@@ -49,6 +49,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import OperationalError
 
+from noosphere.chain.data import listing_status
 from noosphere.chain.events import Event, EventIndex, open_engine
 from noosphere.chain.events import metadata as event_tables
 from noosphere.errors import (
@@ -163,7 +164,7 @@ class CatalogueEntry:
     @property
     def status(self) -> str:
         """``listed``, ``deprecated`` or ``delisted``."""
-        return "delisted" if self.delisted else "deprecated" if self.deprecated else "listed"
+        return listing_status(self.deprecated, self.delisted)
 
 
 @dataclass
