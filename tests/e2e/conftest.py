@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -60,3 +61,32 @@ def assert_clean_error(result: subprocess.CompletedProcess[str], *fragments: str
     assert result.stderr.strip().startswith("error:"), result.stderr
     for fragment in fragments:
         assert fragment in result.stderr, result.stderr
+
+
+def cli_wallets(noos: Runner, home: Path, rpc_url: str, source: Path, chain: Any, token: Any,
+                names: Sequence[str], password: str, *,
+                noos_each: int) -> tuple[dict[str, Any], Runner]:  # fmt: skip
+    """Wallets ``names`` in ``home`` (which gets the deployment of ``source``), each coldkey
+    funded with ``noos_each`` NOOS and gas and each default hotkey with gas, and a runner of
+    ``noos --rpc URL ...`` that forgets the cached nonces of the keys the CLI sent from."""
+    import shutil
+
+    from noosphere.chain.accounts import dev_account
+    from noosphere.wallet import create_wallet
+
+    shutil.copytree(source / "deployments", home / "deployments")
+    wallets = {n: create_wallet(n, password, home=home, kdf="light") for n in names}
+    admin = dev_account(0)
+    for wallet in wallets.values():
+        token.transfer(admin, wallet.coldkey_address, noos_each * 10**18)
+        for address in (wallet.coldkey_address, wallet.hotkey_address("default")):
+            chain.transact(admin, to=address, value=10**18, gas=21_000)
+
+    def run(*args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        result = noos("--rpc", rpc_url, *args, **kwargs)
+        for wallet in wallets.values():
+            chain.nonces.resync(wallet.coldkey_address)
+            chain.nonces.resync(wallet.hotkey_address("default"))
+        return result
+
+    return wallets, run

@@ -7,7 +7,6 @@ Setup steps whose CLI path is tested elsewhere go through the library to keep th
 
 from __future__ import annotations
 
-import shutil
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,9 +21,9 @@ from noosphere.chain.manifest import Manifest
 from noosphere.chain.protocol import Protocol
 from noosphere.chain.subnets import Subnets, pack_weights
 from noosphere.cli._subnet_views import PendingWeights, new_commit
-from noosphere.wallet import Wallet, create_wallet
+from noosphere.wallet import Wallet
 from tests.conftest import Anvil
-from tests.e2e.conftest import Runner, assert_clean_error
+from tests.e2e.conftest import Runner, assert_clean_error, cli_wallets
 
 pytestmark = pytest.mark.anvil
 NOOS = 10**18
@@ -62,25 +61,13 @@ def world(
 ) -> World:
     """Five funded wallets (coldkeys with NOOS and gas, hotkeys with gas) in a fresh home."""
     source, manifest = deployed_home
-    shutil.copytree(source / "deployments", noos_home / "deployments")
     protocol = Protocol(chain, manifest, noos_home)
-    admin = dev_account(0)
-    wallets = {n: create_wallet(n, PASSWORD, home=noos_home, kdf="light") for n in NAMES}
-
-    def run(*args: str, **kwargs: object) -> object:
-        result = noos("--rpc", anvil.url, *args, **kwargs)  # type: ignore[arg-type]
-        for wallet in wallets.values():  # the CLI sent from these keys: forget cached nonces
-            chain.nonces.resync(wallet.coldkey_address)
-            chain.nonces.resync(wallet.hotkey_address("default"))
-        return result
-
+    wallets, run = cli_wallets(noos, noos_home, anvil.url, source, chain, protocol.token, NAMES,
+                               PASSWORD, noos_each=1_000)  # fmt: skip
     w = World(run, chain, protocol, Subnets(chain, manifest), noos_home, wallets)  # type: ignore[arg-type]
     for name, wallet in wallets.items():
         w.cold[name] = wallet.unlock_coldkey(PASSWORD)
         w.hot[name] = wallet.unlock_hotkey("default", PASSWORD)
-        protocol.token.transfer(admin, wallet.coldkey_address, 1_000 * NOOS)
-        for address in (wallet.coldkey_address, wallet.hotkey_address("default")):
-            chain.transact(admin, to=address, value=NOOS, gas=21_000)
     return w
 
 

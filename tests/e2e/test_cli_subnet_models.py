@@ -4,7 +4,6 @@ users run them, and their refusals: each one clear line that sends nothing."""
 from __future__ import annotations
 
 import hashlib
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,9 +17,9 @@ from noosphere.chain.manifest import Manifest
 from noosphere.chain.protocol import Protocol
 from noosphere.chain.subnets import Subnets
 from noosphere.storage import block_cid, to_v1
-from noosphere.wallet import Wallet, create_wallet
+from noosphere.wallet import Wallet
 from tests.conftest import Anvil
-from tests.e2e.conftest import Runner, assert_clean_error
+from tests.e2e.conftest import Runner, assert_clean_error, cli_wallets
 
 pytestmark = pytest.mark.anvil
 NOOS = 10**18
@@ -66,26 +65,15 @@ def world(
     noos: Runner, noos_home: Path, anvil: Anvil, deployed_home: tuple[Path, Manifest], chain: Chain
 ) -> World:
     source, manifest = deployed_home
-    shutil.copytree(source / "deployments", noos_home / "deployments")
     protocol = Protocol(chain, manifest, noos_home)
     admin = dev_account(0)
-    wallets = {n: create_wallet(n, PASSWORD, home=noos_home, kdf="light") for n in NAMES}
-
-    def run(*args: str, **kwargs: object) -> object:
-        result = noos("--rpc", anvil.url, *args, **kwargs)  # type: ignore[arg-type]
-        for wallet in wallets.values():  # the CLI sent from these keys: forget cached nonces
-            chain.nonces.resync(wallet.coldkey_address)
-            chain.nonces.resync(wallet.hotkey_address("default"))
-        return result
-
+    wallets, run = cli_wallets(noos, noos_home, anvil.url, source, chain, protocol.token, NAMES,
+                               PASSWORD, noos_each=100)  # fmt: skip
     subnets = Subnets(chain, manifest)
     w = World(run, chain, subnets, ModelCommitments(chain, manifest), wallets)  # type: ignore[arg-type]
     w.netuid = subnets.create_subnet(admin, "QmTaskSpecOfTheModelsCliTest")
     subnets.set_hyperparams(admin, w.netuid, tempo=TEMPO, immunity_period=0)
     for name, wallet in wallets.items():
-        protocol.token.transfer(admin, wallet.coldkey_address, 100 * NOOS)
-        for address in (wallet.coldkey_address, wallet.hotkey_address("default")):
-            chain.transact(admin, to=address, value=NOOS, gas=21_000)
         if name != "m3":
             cold = wallet.unlock_coldkey(PASSWORD)
             subnets.register(cold, w.netuid, wallet.hotkey_address("default"), "")
