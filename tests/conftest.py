@@ -13,7 +13,7 @@ import pytest
 
 from noosphere.chain.accounts import dev_account
 from noosphere.chain.client import Chain
-from noosphere.chain.deploy import deploy_protocol
+from noosphere.chain.deploy import DeployParams, deploy_protocol
 from noosphere.chain.manifest import Manifest
 from noosphere.chain.protocol import Protocol
 from noosphere.chain.throwaway import spawn_anvil
@@ -46,7 +46,8 @@ def deployed_home(anvil: Anvil, tmp_path_factory: pytest.TempPathFactory) -> tup
     """A data dir whose manifest records the protocol deployed once on the session's anvil."""
     home = tmp_path_factory.mktemp("noos-home")
     chain = Chain.connect(anvil.url)
-    manifest = deploy_protocol(chain, dev_account(0), home)
+    # The deployer stays admin so that tests can set parameters without a vote.
+    manifest = deploy_protocol(chain, dev_account(0), home, DeployParams(hand_over_to_dao=False))
     return home, manifest
 
 

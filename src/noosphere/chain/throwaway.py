@@ -54,8 +54,13 @@ def spawn_anvil(anvil_path: str = "") -> Iterator[tuple[subprocess.Popen[bytes],
 def throwaway_protocol(
     params: DeployParams | None = None, *, tx_timeout: float = 30.0
 ) -> Iterator[Protocol]:
-    """A fresh anvil with the protocol deployed by development account 0."""
+    """A fresh anvil with the protocol deployed by development account 0.
+
+    Unless ``params`` say otherwise, account 0 stays the admin of every contract.
+    """
     with spawn_anvil() as (_process, url), tempfile.TemporaryDirectory() as home:
         chain = Chain.connect(url, tx_timeout=tx_timeout)
-        manifest = deploy_protocol(chain, dev_account(0), Path(home), params)
+        manifest = deploy_protocol(
+            chain, dev_account(0), Path(home), params or DeployParams(hand_over_to_dao=False)
+        )
         yield Protocol(chain, manifest, Path(home))

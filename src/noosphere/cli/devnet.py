@@ -26,7 +26,7 @@ def ensure_deployed(cfg, rpc_url: str) -> tuple[object, bool]:  # type: ignore[n
     """Deploy the protocol on the devnet unless a valid manifest already matches it."""
     from noosphere.chain.accounts import dev_account
     from noosphere.chain.client import Chain
-    from noosphere.chain.deploy import deploy_protocol
+    from noosphere.chain.deploy import DeployParams, deploy_protocol
     from noosphere.chain.manifest import load_manifest
     from noosphere.errors import ChainMismatchError, ManifestError
 
@@ -36,7 +36,11 @@ def ensure_deployed(cfg, rpc_url: str) -> tuple[object, bool]:  # type: ignore[n
     except (ManifestError, ChainMismatchError):
         pass
     manifest = deploy_protocol(
-        chain, dev_account(0), cfg.home, progress=lambda m: _app.console.print(f"  {m}")
+        chain,
+        dev_account(0),
+        cfg.home,
+        DeployParams.devnet(),
+        progress=lambda m: _app.console.print(f"  {m}"),
     )
     return manifest, True
 
