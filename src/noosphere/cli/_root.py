@@ -55,6 +55,10 @@ def _register() -> None:
         "miner": "noosphere.cli.miner",
         "validator": "noosphere.cli.validator",
         "data": "noosphere.cli.data",
+        "model": "noosphere.cli.model",
+        "audit": "noosphere.cli.audit",
+        "dao": "noosphere.cli.dao",
+        "guardian": "noosphere.cli.guardian",
     }
     for name, module_name in groups.items():
         try:
