@@ -213,3 +213,44 @@ class DownloadIncompleteError(ProviderError):
 
 class ReceiptError(DataMarketError):
     """A compute-to-data receipt is malformed, forged, altered, or not by the expected provider."""
+
+
+# --- model market ------------------------------------------------------------------------------
+class ModelMarketError(NoosphereError):
+    """A model-market action is refused: unknown or delisted model, kind not for sale, price..."""
+
+
+class ModelNotFoundError(ModelMarketError):
+    """No model (Model NFT) has this id."""
+
+
+class ModelDelistedError(ModelMarketError):
+    """The model is delisted: its licences cannot be bought and it cannot be a parent."""
+
+
+class NotModelOwnerError(ModelMarketError):
+    """Only the model's owner or manager (or the model market's admin) may do this."""
+
+
+class LicenceNotForSaleError(ModelMarketError):
+    """This licence kind of the model is not for sale (its price is zero)."""
+
+
+class ModelPriceAboveMaxError(ModelMarketError):
+    """The licence's price is above the most the buyer accepts (``max_price``)."""
+
+
+class ProvenanceError(ModelMarketError):
+    """A parent or dataset of a provenance is refused (unknown, delisted, not licensed...)."""
+
+
+class SplitError(InputError):
+    """A revenue split is malformed: shares not summing to 10,000, a zero address or share..."""
+
+
+class NothingToWithdrawError(ModelMarketError):
+    """The account has no credit to withdraw in this token (already withdrawn?)."""
+
+
+class ModelMetadataError(MetadataError):
+    """A model metadata document (``noosphere.model/1``) is malformed; the message names the field."""
