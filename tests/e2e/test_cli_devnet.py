@@ -102,10 +102,22 @@ def test_deploy_to_a_chain(noos: Runner, anvil: Anvil, tmp_path: Path) -> None:
     result = noos("--rpc", anvil.url, "deploy", "--key", str(key_file), "--supply", "10")
     assert result.returncode == 0, result.stderr
     assert "deployed noos at 0x" in result.stdout
+    assert "deployed governor at 0x" in result.stdout
+    assert "handing the protocol over to the DAO's timelock" in result.stdout
     again = noos("--rpc", anvil.url, "deploy", "--key", str(key_file))
     assert_clean_error(again, "already deployed")
     missing = noos("--rpc", anvil.url, "deploy", "--force", "--key", str(tmp_path / "nope"))
     assert_clean_error(missing, "does not exist")
+
+
+def test_deploy_refuses_a_bad_guardian_before_deploying(
+    noos: Runner, anvil: Anvil, tmp_path: Path
+) -> None:
+    key_file = tmp_path / "deployer.key"
+    key_file.write_text("0x" + "42" * 32)
+    result = noos("--rpc", anvil.url, "deploy", "--key", str(key_file), "--guardian", "0x1234")
+    assert_clean_error(result, "guardian")
+    assert "deploying" not in result.stdout
 
 
 def test_deploy_with_unfunded_key(noos: Runner, anvil: Anvil, tmp_path: Path) -> None:

@@ -38,6 +38,16 @@ def deploy(
     treasury: str | None = typer.Option(
         None, "--treasury", help="receiver of the initial supply (default: the deployer)"
     ),
+    guardian: str | None = typer.Option(
+        None,
+        "--guardian",
+        help="may pause a subnet's claims for a while (default: the deployer)",
+    ),
+    keep_admin: bool = typer.Option(
+        False,
+        "--keep-admin",
+        help="keep the deployer as admin instead of handing every role to the DAO (tests only)",
+    ),
     force: bool = typer.Option(False, "--force", help="redeploy even if a valid manifest exists"),
 ) -> None:
     """Deploy the protocol contracts to the chain at --rpc and record the manifest."""
@@ -51,6 +61,8 @@ def deploy(
     params = DeployParams(
         initial_supply=parse_amount(supply),
         treasury=checked_address(treasury, "treasury") if treasury else None,
+        guardian=checked_address(guardian, "guardian") if guardian else None,
+        hand_over_to_dao=not keep_admin,
     )
     chain = connect(cfg)
     if not force:
