@@ -26,6 +26,10 @@ def test_devnet_lifecycle(noos: Runner, noos_home: Path) -> None:
         funded = noos("wallet", "create", "alice")
         assert funded.returncode == 0, funded.stderr
         assert noos("devnet", "fund", "alice", "--noos", "5").returncode == 0
+        mined = noos("devnet", "mine", "3", "--time", "1h")
+        assert mined.returncode == 0 and "mined 3 block(s)" in mined.stdout, mined.stderr
+        assert_clean_error(noos("devnet", "mine", "2", "--time", "soon"), "--time: 'soon'")
+        assert noos("devnet", "mine", "0").returncode != 0
         assert noos("devnet", "stop").returncode == 0
         restarted = noos("devnet", "start")
         assert "already deployed noos" in restarted.stdout  # the state was persisted

@@ -62,15 +62,18 @@ def uses_names(flags: int) -> frozenset[str]:
 def parse_duration(text: str | int) -> int:
     """Seconds from ``3600``, ``90m``, ``12h``, ``30d`` or ``2w`` (a validity)."""
     if isinstance(text, int) and not isinstance(text, bool):
-        seconds = text
-    else:
-        match = _DURATION.match(str(text).lower())
-        if not match:
-            raise InputError(
-                f"validity: {text!r} is not a duration", hint="e.g. 3600, 90m, 12h, 30d or 2w"
-            )
-        seconds = int(match.group(1)) * _UNITS[match.group(2)]
-    return check_validity(seconds)
+        return check_validity(text)
+    return check_validity(duration_seconds(text, "validity"))
+
+
+def duration_seconds(text: str, what: str) -> int:
+    """Seconds (zero allowed) from ``3600``, ``90m``, ``12h``, ``30d`` or ``2w``, for ``what``."""
+    match = _DURATION.match(str(text).lower())
+    if not match:
+        raise InputError(
+            f"{what}: {text!r} is not a duration", hint="e.g. 3600, 90m, 12h, 30d or 2w"
+        )
+    return int(match.group(1)) * _UNITS[match.group(2)]
 
 
 def check_validity(seconds: int) -> int:

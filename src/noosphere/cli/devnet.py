@@ -152,3 +152,32 @@ def fund(
     _app.console.print(
         f"funded {address} with {format_amount(noos_units)} NOOS and {format_amount(eth_units)} ETH"
     )
+
+
+@app.command("mine")
+def mine(
+    blocks: int = typer.Argument(1, min=1, max=1_000_000, help="number of blocks to mine"),
+    seconds: str = typer.Option(
+        "0", "--time", help="move the clock forward first, e.g. 90, 15m, 2h, 1d"
+    ),
+) -> None:
+    """Mine empty blocks on the devnet, optionally after moving its clock (votes, timelocks)."""
+    from noosphere.chain.data_terms import duration_seconds
+    from noosphere.chain.devnet import DEV_CHAIN_ID
+    from noosphere.chain.protocol import connect
+    from noosphere.errors import ChainMismatchError
+
+    jump = duration_seconds(seconds, "--time")
+    chain = connect(_app.config())
+    if chain.chain_id != DEV_CHAIN_ID:
+        raise ChainMismatchError(
+            f"`devnet mine` only works on the devnet (chain {DEV_CHAIN_ID}), "
+            f"not chain {chain.chain_id}"
+        )
+    if jump:
+        chain.rpc("evm_increaseTime", [jump])
+    chain.mine(blocks)
+    block = chain.w3.eth.get_block("latest")
+    _app.console.print(
+        f"mined {blocks} block(s): head {block['number']}, time {block['timestamp']}"
+    )
