@@ -17,18 +17,31 @@
         - `finalize`: anyone, once a result's tally is at least 2/3 of
           `registry.permitted_stake(netuid, e)`; mints the epoch's
           emission from the Emitter to this contract.
-        - `void`: `GUARDIAN_ROLE` (or `DEFAULT_ADMIN_ROLE`) within
-          `challenge_window` blocks after finalization, with the digest
-          of the CID of the reason; the minted emission is burnt.
-        - `claim`: anyone, after the challenge window, pays a leaf's
-          `amount` to its `account` once; the claims of an epoch never
-          exceed its minted emission.
+        - `void`: `DEFAULT_ADMIN_ROLE` (the DAO's timelock) within
+          `challenge_window` blocks after finalization, or later while
+          the subnet is paused if the window was still open when the
+          pause began, with the digest of the CID of the reason; the
+          minted emission is burnt.
+        - `claim`: anyone, after the challenge window and while the
+          subnet is not paused, pays a leaf's `amount` to its `account`
+          once; the claims of an epoch never exceed its minted emission.
+        - `pause`: `GUARDIAN_ROLE` (or `DEFAULT_ADMIN_ROLE`) stops the
+          claims of a subnet for at most `max_pause` seconds, so that
+          the DAO has time to vote on a void. A guardian cannot extend
+          a pause beyond `max_pause` after its start, and can start a
+          new one only once the subnet has been unpaused for
+          `max_pause` seconds; only `DEFAULT_ADMIN_ROLE` can `unpause`
+          or extend a pause further. The DAO replaces the guardian with
+          `grantRole`/`revokeRole` of `GUARDIAN_ROLE`.
 @dev The state of a finalized epoch is one word: the unclaimed amount
      (low 160 bits), the first block of claims (48 bits at `160`), a
      finalized flag (bit `254`) and a voided flag (bit `255`). Claims
      subtract from the low bits only, as they never exceed them. The
      registry and both windows share one word too (`_config`), which
-     `attest` and `finalize` read once.
+     `attest` and `finalize` read once. The pause of a subnet is one
+     word (`_pause`), which `claim` reads once: the end of the pause
+     (low 64 bits, a timestamp), its start (64 bits at `64`, a
+     timestamp) and the block it started in (64 bits at `128`).
 """
 
 
@@ -63,8 +76,24 @@ exports: access_control.__interface__
 from snekmate.utils import merkle_proof_verification
 
 
-# @dev The role that can void a finalized result within the challenge window.
+# @dev The role that can pause the claims of a subnet for a bounded time
+# (and nothing else).
 GUARDIAN_ROLE: public(constant(bytes32)) = keccak256("GUARDIAN_ROLE")
+
+
+# @dev Returns the hard upper bound of `max_pause` in seconds (21 days).
+MAX_PAUSE_CAP: public(constant(uint256)) = 21 * 86_400
+
+
+# @dev The `max_pause` set at deployment in seconds (14 days): longer
+# than the DAO's default proposal lifecycle (about 10 days).
+_DEFAULT_MAX_PAUSE: constant(uint256) = 14 * 86_400
+
+
+# @dev The layout of a subnet's pause word, see the `@dev` note above.
+_TIME_MASK: constant(uint256) = 2**64 - 1
+_PAUSE_START_SHIFT: constant(uint256) = 64
+_PAUSE_BLOCK_SHIFT: constant(uint256) = 128
 
 
 # @dev The longest Merkle proof accepted (a tree of up to 2**32 leaves).
@@ -131,6 +160,14 @@ minted_of: public(HashMap[uint16, HashMap[uint64, uint256]])
 _state: HashMap[uint16, HashMap[uint64, uint256]]
 
 
+# @dev The pause word of each subnet, see the `@dev` note above.
+_pause: HashMap[uint16, uint256]
+
+
+# @dev Returns the longest pause in seconds (at most `MAX_PAUSE_CAP`).
+max_pause: public(uint256)
+
+
 # @dev Emitted when a permit holder attests a result.
 event Attested:
     netuid: indexed(uint16)
@@ -158,11 +195,11 @@ event Finalized:
     claimable_from: uint256
 
 
-# @dev Emitted when a guardian voids a finalized result.
+# @dev Emitted when the admin (the DAO) voids a finalized result.
 event Voided:
     netuid: indexed(uint16)
     epoch: indexed(uint64)
-    guardian: indexed(address)
+    by: indexed(address)
     reason_cid: bytes32
     burned: uint256
 
@@ -179,6 +216,25 @@ event Claimed:
 event WindowsSet:
     challenge_window: uint256
     attest_window: uint256
+
+
+# @dev Emitted when a guardian (or the admin) pauses or extends the
+# pause of a subnet's claims, up to timestamp `until` (exclusive).
+event Paused:
+    netuid: indexed(uint16)
+    guardian: indexed(address)
+    until: uint256
+
+
+# @dev Emitted when the admin lifts the pause of a subnet.
+event Unpaused:
+    netuid: indexed(uint16)
+    by: indexed(address)
+
+
+# @dev Emitted when the admin changes the longest pause.
+event MaxPauseSet:
+    max_pause: uint256
 
 
 # @dev Emitted when the admin wires the other contracts.
@@ -203,6 +259,8 @@ def __init__(token_: address, challenge_window_: uint256, attest_window_: uint25
     access_control.__init__()
     token = token_
     self._set_windows(challenge_window_, attest_window_)
+    self.max_pause = _DEFAULT_MAX_PAUSE
+    log MaxPauseSet(max_pause=_DEFAULT_MAX_PAUSE)
 
 
 @external
@@ -353,8 +411,10 @@ def void(netuid: uint16, epoch: uint64, reason_cid: bytes32):
     """
     @dev Voids the finalized result of epoch `epoch` of subnet `netuid`
          and burns its minted emission.
-    @notice Only `GUARDIAN_ROLE` or `DEFAULT_ADMIN_ROLE` can call this
-            function, within the challenge window. A voided epoch stays
+    @notice Only `DEFAULT_ADMIN_ROLE` (the DAO) can call this function,
+            within the challenge window, or later while the subnet is
+            paused by a pause that began within the window (the DAO's
+            vote takes longer than the window). A voided epoch stays
             voided: it is never claimable and `final_aux` reports it
             as not final.
     @param netuid The 2-byte subnet identifier.
@@ -362,20 +422,24 @@ def void(netuid: uint16, epoch: uint64, reason_cid: bytes32):
     @param reason_cid The 32-byte sha2-256 digest of the CIDv0 of the
            document giving the reason (as `bonds_digest`).
     """
-    assert (
-        access_control.hasRole[GUARDIAN_ROLE][msg.sender]
-        or access_control.hasRole[access_control.DEFAULT_ADMIN_ROLE][msg.sender]
-    ), "epochs: caller is not a guardian"
+    assert access_control.hasRole[access_control.DEFAULT_ADMIN_ROLE][
+        msg.sender
+    ], "epochs: only the admin (the DAO) may void"
     word: uint256 = self._state[netuid][epoch]
     assert word & _FINALIZED != 0, "epochs: not finalized"
     assert word & _VOIDED == 0, "epochs: already voided"
-    assert block.number < self._claimable_from(word), "epochs: challenge window over"
+    claimable_from: uint256 = self._claimable_from(word)
+    if block.number >= claimable_from:
+        paused: uint256 = self._pause[netuid]
+        assert (
+            block.timestamp < paused & _TIME_MASK and paused >> _PAUSE_BLOCK_SHIFT < claimable_from
+        ), "epochs: challenge window over"
 
     burned: uint256 = word & _AMOUNT_MASK
     self._state[netuid][epoch] = (word | _VOIDED) & ~_AMOUNT_MASK
     if burned != 0:
         extcall INoos(token).burn(burned)
-    log Voided(netuid=netuid, epoch=epoch, guardian=msg.sender, reason_cid=reason_cid, burned=burned)
+    log Voided(netuid=netuid, epoch=epoch, by=msg.sender, reason_cid=reason_cid, burned=burned)
 
 
 @external
@@ -387,8 +451,9 @@ def claim(
          of subnet `netuid`, given a Merkle proof of the leaf
          `(netuid, epoch, account, amount)` in the payouts root.
     @notice Anyone can call this function, after the challenge window
-            of a finalized, not voided epoch; each account is paid once
-            per epoch and the claims never exceed the minted emission.
+            of a finalized, not voided epoch, while the subnet is not
+            paused; each account is paid once per epoch and the claims
+            never exceed the minted emission.
     @param netuid The 2-byte subnet identifier.
     @param epoch The 8-byte epoch number.
     @param account The 20-byte receiver of the payout.
@@ -399,6 +464,7 @@ def claim(
     assert word & _FINALIZED != 0, "epochs: not finalized"
     assert word & _VOIDED == 0, "epochs: epoch voided"
     assert block.number >= self._claimable_from(word), "epochs: challenge window open"
+    assert block.timestamp >= self._pause[netuid] & _TIME_MASK, "epochs: subnet paused"
     bits: uint256 = self._claimed[netuid][account][epoch // 256]
     bit: uint256 = self._bit(epoch)
     assert bits & bit == 0, "epochs: double claim"
@@ -413,6 +479,108 @@ def claim(
     self._state[netuid][epoch] = unsafe_sub(word, amount)
     assert extcall INoos(token).transfer(account, amount, default_return_value=True), "epochs: transfer failed"
     log Claimed(netuid=netuid, epoch=epoch, account=account, amount=amount)
+
+
+@external
+def pause(netuid: uint16, duration: uint256):
+    """
+    @dev Stops the claims of subnet `netuid` until `block.timestamp +
+         duration` (exclusive), or extends a running pause to then.
+    @notice Only `GUARDIAN_ROLE` or `DEFAULT_ADMIN_ROLE` can call this
+            function, with `0 < duration <= max_pause`. A pause never
+            shortens a running one. A guardian cannot extend a pause
+            beyond `max_pause` seconds after it started, and can start
+            a new pause only `max_pause` seconds after the last one
+            ended; the admin (the DAO) is bound by neither.
+    @param netuid The 2-byte subnet identifier.
+    @param duration The 32-byte duration of the pause in seconds.
+    """
+    is_admin: bool = access_control.hasRole[access_control.DEFAULT_ADMIN_ROLE][msg.sender]
+    assert is_admin or access_control.hasRole[GUARDIAN_ROLE][msg.sender], "epochs: caller is not a guardian"
+    longest: uint256 = self.max_pause
+    assert duration != 0, "epochs: zero pause duration"
+    assert duration <= longest, "epochs: pause longer than max_pause"
+    assert staticcall IRegistry(self._registry(self._config)).subnet_exists(netuid), "epochs: unknown subnet"
+
+    word: uint256 = self._pause[netuid]
+    until: uint256 = word & _TIME_MASK
+    new_until: uint256 = block.timestamp + duration
+    if block.timestamp < until:
+        # A running pause: extended, never shortened, from the same start.
+        if not is_admin:
+            started: uint256 = (word >> _PAUSE_START_SHIFT) & _TIME_MASK
+            assert new_until <= started + longest, "epochs: pause would exceed max_pause"
+        new_until = max(new_until, until)
+        self._pause[netuid] = (word & ~_TIME_MASK) | new_until
+    else:
+        assert is_admin or block.timestamp >= until + longest, "epochs: guardian cooldown not over"
+        self._pause[netuid] = (
+            new_until | (block.timestamp << _PAUSE_START_SHIFT) | (block.number << _PAUSE_BLOCK_SHIFT)
+        )
+    log Paused(netuid=netuid, guardian=msg.sender, until=new_until)
+
+
+@external
+def unpause(netuid: uint16):
+    """
+    @dev Lifts the pause of subnet `netuid`: its claims resume now.
+    @notice Only `DEFAULT_ADMIN_ROLE` (the DAO) can call this function
+            (a guardian could otherwise release a result the DAO froze
+            to void it). A guardian's cooldown runs from now.
+    @param netuid The 2-byte subnet identifier.
+    """
+    access_control._check_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
+    word: uint256 = self._pause[netuid]
+    assert block.timestamp < word & _TIME_MASK, "epochs: subnet not paused"
+    self._pause[netuid] = (word & ~_TIME_MASK) | block.timestamp
+    log Unpaused(netuid=netuid, by=msg.sender)
+
+
+@external
+def set_max_pause(max_pause_: uint256):
+    """
+    @dev Sets the longest pause (and the guardian's cooldown).
+    @notice Only `DEFAULT_ADMIN_ROLE` can call this function, with
+            `0 < max_pause_ <= MAX_PAUSE_CAP`. Running pauses keep
+            their end.
+    @param max_pause_ The 32-byte longest pause in seconds.
+    """
+    access_control._check_role(access_control.DEFAULT_ADMIN_ROLE, msg.sender)
+    assert max_pause_ != 0 and max_pause_ <= MAX_PAUSE_CAP, "epochs: max_pause out of range"
+    self.max_pause = max_pause_
+    log MaxPauseSet(max_pause=max_pause_)
+
+
+@external
+@view
+def paused_until(netuid: uint16) -> uint256:
+    """
+    @dev Returns the end of the pause of subnet `netuid`.
+    @param netuid The 2-byte subnet identifier.
+    @return uint256 The timestamp from which claims resume, or zero
+            when the subnet is not paused.
+    """
+    until: uint256 = self._pause[netuid] & _TIME_MASK
+    if block.timestamp < until:
+        return until
+    return 0
+
+
+@external
+@view
+def pause_state(netuid: uint16) -> (uint256, uint256, uint256, uint256):
+    """
+    @dev Returns the last pause of subnet `netuid` (zeros if never).
+    @param netuid The 2-byte subnet identifier.
+    @return uint256 Its end (a timestamp, in the past once over).
+    @return uint256 Its start (a timestamp).
+    @return uint256 The block it started in.
+    @return uint256 The timestamp from which a guardian may start a
+            new pause (`end + max_pause`).
+    """
+    word: uint256 = self._pause[netuid]
+    until: uint256 = word & _TIME_MASK
+    return until, (word >> _PAUSE_START_SHIFT) & _TIME_MASK, word >> _PAUSE_BLOCK_SHIFT, until + self.max_pause
 
 
 @external

@@ -253,4 +253,49 @@ class NothingToWithdrawError(ModelMarketError):
 
 
 class ModelMetadataError(MetadataError):
-    """A model metadata document (``noosphere.model/1``) is malformed; the message names the field."""
+    """A model metadata document (``noosphere.model/1``) is malformed; the message names the
+    field."""
+
+
+# --- audits --------------------------------------------------------------------------------------
+class AuditFailedError(NoosphereError):
+    """An audit ran and what the chain records does not check out; the message names each link."""
+
+
+# --- DAO (governor and timelock) ---------------------------------------------------------------
+class DaoError(NoosphereError):
+    """A governance action is refused: unknown proposal, wrong state, below threshold..."""
+
+
+class ProposalActionError(InputError):
+    """A proposal action (``CONTRACT.function(args)``) names an unknown contract or function,
+    or has arguments of the wrong number or type; the message names the action and argument."""
+
+
+class ProposalNotFoundError(DaoError):
+    """No proposal has this id (or the id prefix matches none or several)."""
+
+
+class ProposalStateError(DaoError):
+    """The proposal is not in a state that allows this (voting not open, defeated, not ready...)."""
+
+
+class BelowProposalThresholdError(DaoError):
+    """The proposer's votes are below the governor's proposal threshold."""
+
+
+class AlreadyVotedError(DaoError):
+    """The voter already cast a ballot on this proposal."""
+
+
+class InvalidBallotSignatureError(DaoError):
+    """A ballot signature is malformed, by another key, or already used (replayed)."""
+
+
+# --- the emergency guardian (epochs pause) -------------------------------------------------------
+class SubnetPausedError(TransactionRevertedError):
+    """A subnet's claims are paused by the guardian or the DAO; they resume when the pause ends."""
+
+
+class GuardianError(ChainError):
+    """A pause, unpause or void the caller may not make (role, bounds, the guardian's cooldown)."""

@@ -130,6 +130,8 @@ def test_deployment_and_wiring(epochs, token, registry, staking, emitter, deploy
     assert (epochs.challenge_window(), epochs.attest_window()) == (CHALLENGE_WINDOW, ATTEST_WINDOW)
     assert epochs.hasRole(epochs.DEFAULT_ADMIN_ROLE(), deployer)
     assert epochs.GUARDIAN_ROLE() == keccak(b"GUARDIAN_ROLE")
+    assert (epochs.max_pause(), epochs.MAX_PAUSE_CAP()) == (14 * 86_400, 21 * 86_400)
+    assert epochs.paused_until(NETUID) == 0
     assert epochs.aux_hash(EMISSION_ROOT, PRUNE_ROOT, PERMITS_HASH, BONDS_DIGEST) == AUX
 
 
@@ -277,21 +279,19 @@ def test_finalize_rejects_results_nobody_attested(epochs, registry, epoch, deplo
 # --- void --------------------------------------------------------------------------------------
 
 
-def test_guardian_voids_within_the_window(epochs, token, epoch, deployer, guardian):
+def test_admin_voids_within_the_window(epochs, token, epoch, deployer):
     tree = payouts_tree(NETUID, EPOCH, payouts(epoch))
     finalized(epochs, epoch, tree)
-    with boa.env.prank(deployer):
-        epochs.grantRole(epochs.GUARDIAN_ROLE(), guardian)
     supply = token.totalSupply()
     mine(CHALLENGE_WINDOW - 1)
     reason = b"\x0c" * 32
-    with boa.env.prank(guardian):
+    with boa.env.prank(deployer):
         epochs.void(NETUID, EPOCH, reason)
     (event,) = events(epochs, "Voided")
-    assert (event.netuid, event.epoch, event.guardian, event.reason_cid) == (
+    assert (event.netuid, event.epoch, event.by, event.reason_cid) == (
         NETUID,
         EPOCH,
-        guardian,
+        deployer,
         reason,
     )
     assert event.burned == epoch.emission
@@ -299,7 +299,7 @@ def test_guardian_voids_within_the_window(epochs, token, epoch, deployer, guardi
     assert token.balanceOf(epochs.address) == 0
     assert epochs.final_aux(NETUID, EPOCH) == (False, b"\x00" * 32)
     assert epochs.status(NETUID, EPOCH)[:2] == (True, True)
-    with boa.env.prank(guardian), boa.reverts("epochs: already voided"):
+    with boa.env.prank(deployer), boa.reverts("epochs: already voided"):
         epochs.void(NETUID, EPOCH, reason)
     mine(CHALLENGE_WINDOW)
     account, amount = next(iter(tree.values))[2:]
@@ -309,25 +309,25 @@ def test_guardian_voids_within_the_window(epochs, token, epoch, deployer, guardi
         epochs.finalize(NETUID, EPOCH, tree.root, AUX)
 
 
-def test_admin_can_void_too(epochs, epoch, deployer):
+def test_the_guardian_may_not_void(epochs, epoch, deployer, guardian):
     tree = payouts_tree(NETUID, EPOCH, payouts(epoch))
     finalized(epochs, epoch, tree)
-    with boa.env.prank(deployer):
-        epochs.void(NETUID, EPOCH, b"\x0c" * 32)
-    assert epochs.final_aux(NETUID, EPOCH)[0] is False
-
-
-def test_void_rejects_strangers_late_and_unfinalized(epochs, epoch, deployer, guardian, alice):
     with boa.env.prank(deployer):
         epochs.grantRole(epochs.GUARDIAN_ROLE(), guardian)
-        with boa.reverts("epochs: not finalized"):
-            epochs.void(NETUID, EPOCH, b"\x0c" * 32)
+    with boa.env.prank(guardian), boa.reverts("epochs: only the admin (the DAO) may void"):
+        epochs.void(NETUID, EPOCH, b"\x0c" * 32)
+    assert epochs.final_aux(NETUID, EPOCH) == (True, AUX)
+
+
+def test_void_rejects_strangers_late_and_unfinalized(epochs, epoch, deployer, alice):
+    with boa.env.prank(deployer), boa.reverts("epochs: not finalized"):
+        epochs.void(NETUID, EPOCH, b"\x0c" * 32)
     tree = payouts_tree(NETUID, EPOCH, payouts(epoch))
     finalized(epochs, epoch, tree)
-    with boa.env.prank(alice.address), boa.reverts("epochs: caller is not a guardian"):
+    with boa.env.prank(alice.address), boa.reverts("epochs: only the admin (the DAO) may void"):
         epochs.void(NETUID, EPOCH, b"\x0c" * 32)
     mine(CHALLENGE_WINDOW)
-    with boa.env.prank(guardian), boa.reverts("epochs: challenge window over"):
+    with boa.env.prank(deployer), boa.reverts("epochs: challenge window over"):
         epochs.void(NETUID, EPOCH, b"\x0c" * 32)
 
 
