@@ -118,3 +118,21 @@ def test_two_epochs_with_real_axons(
             assert chain.call(subnets.epochs.functions.claimed(netuid, e, account)), (e, account)
     miner_coldkey = coldkeys[2].address
     assert protocol.token.balance_of(miner_coldkey) > 1_000 * NOOS
+
+    # The guardian pauses the subnet: validators keep attesting and say their claims wait;
+    # once the DAO lifts the pause, the waiting claims go through.
+    claimed_before = protocol.token.balance_of(miner_coldkey)
+    subnets.pause(admin, netuid, 3_600)
+    paused_log: list[str] = []
+    end = chain.block_number + 2 * tempo
+    while chain.block_number < end:
+        for validator in validators:
+            paused_log += validator.step().actions
+        chain.mine(tempo // 3)
+    assert not [line for line in paused_log if "failed" in line], paused_log
+    assert any("the subnet is paused" in line for line in paused_log), paused_log
+    assert protocol.token.balance_of(miner_coldkey) == claimed_before
+    subnets.unpause(admin, netuid)
+    for validator in validators:
+        validator.step()
+    assert protocol.token.balance_of(miner_coldkey) > claimed_before

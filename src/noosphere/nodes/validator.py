@@ -18,7 +18,7 @@ from eth_account.signers.local import LocalAccount
 
 from noosphere.audit.epoch import EpochOutcome, compute_epoch, previous_bonds
 from noosphere.chain.subnets import Neuron, Subnets, pack_weights
-from noosphere.errors import NoosphereError, TransactionRevertedError
+from noosphere.errors import NoosphereError, SubnetPausedError, TransactionRevertedError
 from noosphere.nodes.state import NodeState
 
 log = logging.getLogger(__name__)
@@ -263,6 +263,10 @@ class Validator:
             self.state.set_claim(self.netuid, x, account, amount, "sending")
             try:
                 self.subnets.claim(self.hotkey, self.netuid, x, account, amount, proof)
+            except SubnetPausedError:
+                # every claim of the subnet waits; the next steps retry them after the pause
+                done.append(f"claims of epoch {x} wait: the subnet is paused")
+                return done
             except TransactionRevertedError as error:
                 if "claimed" not in error.reason and "double claim" not in error.reason:
                     raise
