@@ -63,7 +63,7 @@ def parse_duration(text: str | int) -> int:
     """Seconds from ``3600``, ``90m``, ``12h``, ``30d`` or ``2w`` (a validity)."""
     if isinstance(text, int) and not isinstance(text, bool):
         return check_validity(text)
-    return check_validity(duration_seconds(text, "validity"))
+    return check_validity(duration_seconds(str(text), "validity"))
 
 
 def duration_seconds(text: str, what: str) -> int:
