@@ -22,6 +22,7 @@ from noosphere.errors import ConfigError
 if TYPE_CHECKING:
     from noosphere.chain.commitments import ModelCommitments
     from noosphere.chain.data import DataMarket
+    from noosphere.chain.models import ModelMarket
 
 
 def resolve_rpc_url(config: Config) -> str:
@@ -71,6 +72,13 @@ class Protocol:
         from noosphere.chain.data import DataMarket
 
         return DataMarket(self.chain, self.manifest)
+
+    @cached_property
+    def models(self) -> ModelMarket:
+        """The model market: Model NFTs, their licences and revenue."""
+        from noosphere.chain.models import ModelMarket
+
+        return ModelMarket(self.chain, self.manifest)
 
     @cached_property
     def events(self) -> EventIndex:
