@@ -1,25 +1,35 @@
-"""``noos simulate`` end to end on its own anvil: the report's schema and the properties, and the
+"""``noos simulate`` end to end on its own anvil: the report's schema and the properties, the
 data market story (a provider sells the public training split; miners train through
-compute-to-data and earn with the model it returned, keeping its receipt)."""
+compute-to-data and earn with the model it returned, keeping its receipt) and the model story
+(the best model registered with its lineage, a licence sold, royalties to everyone in it)."""
 
 from __future__ import annotations
 
+import copy
+import hashlib
+import io
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from eth_account import Account
 
 from noosphere.chain.accounts import dev_account
+from noosphere.chain.model_types import DatasetUse, Provenance
 from noosphere.chain.throwaway import throwaway_protocol
 from noosphere.data.receipts import ComputeReceipt, verify_receipt
 from noosphere.errors import NoosphereError
 from noosphere.ml import builtin_spec
 from noosphere.ml.c2d import JobLimits
+from noosphere.ml.inference import Predictor
+from noosphere.models.metadata import ModelMetadata
 from noosphere.sim.data import ComputeToData
+from noosphere.sim.report import model_checks
+from noosphere.storage import Store, to_v1
 
 pytestmark = [pytest.mark.anvil, pytest.mark.slow]
 NOOS = 10**18
@@ -109,6 +119,131 @@ def test_simulate_small_network(tmp_path: Path) -> None:
     assert f"{len(orders)} models trained through compute-to-data" in printed or (
         len(orders) == 1 and "1 model trained through compute-to-data" in printed)  # fmt: skip
     assert f"provider earned {data['provider_earnings']:g} NOOS" in printed
+    check_model_story(report, out, tmp_path / "check-store", printed)
+
+
+def check_model_story(report: dict, out: Path, scratch: Path, printed: str) -> None:  # type: ignore[type-arg]
+    """The best model's lineage is on record with real content, and the inference licence's
+    price reached the miner, the dataset owner, the parent's owner and the treasury."""
+    models, data, uids = report["models"], report["data"], report["uids"]
+    summary = report["summary"]
+    assert summary["model_lineage"]["passed"] and summary["model_royalties"]["passed"], summary
+    by_name = {u["name"]: u for u in uids}
+    rel = models["epoch"] - report["first_epoch"]
+    assert rel in report["settled_epochs"]
+    incentives = {u["name"]: u["per_epoch"][rel]["incentive"] for u in uids if u["role"] == "miner"}
+    winner = models["winner"]
+    assert incentives[winner["consensus_best"]] == max(incentives.values())
+    assert by_name[winner["miner"]]["trained_by"] == "compute-to-data"
+    if winner["miner"] == winner["consensus_best"]:
+        assert winner["note"] == ""
+    else:  # the best was not a compute-to-data model: said so
+        assert winner["consensus_best"] in winner["note"]
+        best = by_name[winner["consensus_best"]]["per_epoch"][rel]
+        assert not str(best["model"]).endswith(C2D)
+
+    # every CID names content written beside the report, and that content hashes to it
+    store = Store(scratch, sync=False)
+    for cid, path in models["content"].items():
+        assert to_v1(store.put_bytes((out / path).read_bytes(), hash_only=True)) == cid
+
+    def content(cid: str) -> bytes:
+        return (out / models["content"][to_v1(cid)]).read_bytes()
+
+    community, parent = models["lineage"]
+    assert community["community"] and not parent["community"]
+    assert parent["model_id"] < community["model_id"]
+    receipt_entry = next(r for r in data["receipts"] if r["miner"] == winner["miner"])
+    receipt_text = (out / receipt_entry["path"]).read_text().strip()
+    receipt = ComputeReceipt.from_json(receipt_text)
+    assert community["artifact_cid"] == to_v1(receipt.output_cid)
+    prov = community["provenance"]
+    assert prov["datasets"] == [{"data_id": data["dataset"]["id"],
+                                 "order_id": receipt_entry["order_id"],
+                                 "receipt": "0x" + receipt.digest().hex()}]  # fmt: skip
+    assert prov["parents"] == [parent["model_id"]]
+    assert prov["recipe"] == receipt.recipe_hash == data["dataset"]["recipes"]["mlp"]
+    assert prov["training_run"] == "0x" + hashlib.sha256(receipt_text.encode()).hexdigest()
+    assert prov["netuid"] == parent["provenance"]["netuid"] and prov["epoch"] == models["epoch"]
+    rebuilt = Provenance(
+        (DatasetUse(prov["datasets"][0]["data_id"], prov["datasets"][0]["order_id"],
+                    receipt.digest()),), tuple(prov["parents"]), 0,
+        bytes.fromhex(prov["recipe"][2:]), prov["netuid"], prov["epoch"],
+        bytes.fromhex(prov["training_run"][2:]),
+    )  # fmt: skip
+    assert "0x" + rebuilt.hash().hex() == prov["hash"]
+    assert community["parents"] == [{"model_id": parent["model_id"],
+                                     "bps": parent["royalty_bps"]}]  # fmt: skip
+    split = {s["role"]: s for s in community["split"]}
+    assert {r: s["bps"] for r, s in split.items()} == {"miner": 5000, "dataset owner": 3000,
+                                                       "treasury": 2000}  # fmt: skip
+    assert split["dataset owner"]["account"] == data["provider"]["address"]
+    assert [s["role"] for s in parent["split"]] == ["parent model owner"]
+    assert parent["owner"] == parent["split"][0]["account"]
+    assert by_name[parent["trained_by"]]["strategy"] == "honest"
+    assert parent["trained_by"] != winner["miner"]
+
+    for model in (community, parent):
+        meta = ModelMetadata.from_json(content(model["metadata_cid"]))
+        assert meta.task["input"]["n_features"] == 64 and meta.task["output"]["n_classes"] == 10
+        assert meta.test_split is not None and meta.test_split.metric == "accuracy"
+        assert 0.5 < meta.test_split.value <= 1
+        table = np.loadtxt(io.BytesIO(content(meta.test_split.cid)), delimiter=",", skiprows=1)
+        assert table.shape[0] > 100 and table.shape[1] == 65  # 64 features and the label
+        answers = Predictor(content(model["artifact_cid"])).predict_proba(
+            table[:, :64].astype(np.float32)
+        )
+        accuracy = float(np.mean(np.argmax(answers, axis=1) == table[:, 64]))
+        assert accuracy == pytest.approx(meta.test_split.value) == meta.metrics["test_accuracy"]
+    meta = ModelMetadata.from_json(content(community["metadata_cid"]))
+    assert [r.digest() for r in meta.compute_receipts] == [receipt.digest()]
+
+    # the money: each sale's payouts and fee add up to its price, every recipient paid
+    fine_tune, inference = models["sales"]
+    assert (fine_tune["model_id"], fine_tune["kind"]) == (parent["model_id"], "fine-tune")
+    assert (inference["model_id"], inference["kind"]) == (community["model_id"], "inference")
+    for sale in (fine_tune, inference):
+        assert sum(p["base_units"] for p in sale["payouts"]) == sale["price_base_units"] > 0
+        assert all(p["base_units"] > 0 for p in sale["payouts"])
+    paid = {p["role"]: p for p in inference["payouts"]}
+    assert set(paid) == {"miner", "dataset owner", "parent model owner", "treasury",
+                         "protocol fee"}  # fmt: skip
+    assert paid["dataset owner"]["account"] == data["provider"]["address"]
+    assert paid["miner"]["account"] == split["miner"]["account"]
+    assert paid["parent model owner"]["account"] == parent["owner"]
+    price = inference["price_base_units"]
+    fee = paid["protocol fee"]["base_units"]
+    parent_share = (price - fee) * parent["royalty_bps"] // 10_000
+    assert paid["parent model owner"]["base_units"] == parent_share
+    assert paid["miner"]["base_units"] == (price - fee - parent_share) * 5000 // 10_000
+    assert "model_royalties" in printed and "model_lineage" in printed
+
+
+def test_model_checks_refuse_a_short_payout() -> None:
+    """The report's royalty check fails when a recipient got nothing or the sums differ."""
+    payouts = [("miner", 45), ("dataset owner", 27), ("parent model owner", 10), ("treasury", 17),
+               ("protocol fee", 1)]  # fmt: skip
+    models = {
+        "epoch": 3, "winner": {"consensus_best": "honest-0"},
+        "lineage": [{"model_id": 2, "name": "mlp", "trained_by": "honest-0", "community": True,
+                     "provenance": {"parents": [1], "datasets": [{"data_id": 1, "order_id": 1}]}},
+                    {"model_id": 1, "name": "logreg", "trained_by": "honest-1"}],
+        "sales": [{"price": 1e-16, "price_base_units": 100,
+                   "payouts": [{"role": r, "base_units": a, "noos": a / NOOS}
+                               for r, a in payouts]}],
+    }  # fmt: skip
+    assert model_checks(models)["model_royalties"]["passed"]
+    assert model_checks(models)["model_lineage"]["passed"]
+    short = copy.deepcopy(models)
+    short["sales"][0]["payouts"][0]["base_units"] = 44  # one unit missing
+    assert not model_checks(short)["model_royalties"]["passed"]
+    unpaid = copy.deepcopy(models)
+    unpaid["sales"][0]["payouts"][1]["base_units"] = 0  # the dataset owner got nothing...
+    unpaid["sales"][0]["payouts"][0]["base_units"] = 72  # ...though the sum is right
+    assert not model_checks(unpaid)["model_royalties"]["passed"]
+    orphan = copy.deepcopy(models)
+    orphan["lineage"][0]["provenance"]["parents"] = []
+    assert not model_checks(orphan)["model_lineage"]["passed"]
 
 
 def test_failed_job_fails_the_story(tmp_path: Path) -> None:

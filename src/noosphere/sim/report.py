@@ -4,7 +4,10 @@ it must pass.
 ``report.json`` holds the configuration, the quality ladder, every UID's earnings per epoch
 (miners with the model they served and how it was trained, ``trained_by``), the data market
 (``data``: the dataset the provider published, the orders, the receipts kept in
-``receipts/<miner>.json`` and what the provider earned) and the summary of checks.
+``receipts/<miner>.json`` and what the provider earned), the model lineage registered after the
+epochs (``models``: the parent and community models with their CIDs and provenance, the licence
+sales and what each recipient withdrew; the content is written to ``models/<CID>``) and the
+summary of checks.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from noosphere.sim.data import C2D_TAG
+from noosphere.sim.models import ModelStory, RegisteredModel, Sale
 from noosphere.sim.run import NOOS, SimResult
 
 RANDOM_MAX_SHARE = 0.01
@@ -25,6 +29,7 @@ SYBIL_TOLERANCE = 1.02
 QUALITY_GAP = 0.01
 """Pairs of honest miners closer than this in true quality are not ranked."""
 RECEIPTS_DIR = "receipts"
+MODELS_DIR = "models"
 
 
 def build_report(result: SimResult) -> dict[str, Any]:
@@ -77,6 +82,8 @@ def build_report(result: SimResult) -> dict[str, Any]:
     }
     if result.data is not None:
         report["data"] = data_section(result)
+    if result.models is not None:
+        report["models"] = models_section(result.models)
     report["summary"] = checks(report)
     return report
 
@@ -110,6 +117,57 @@ def data_section(result: SimResult) -> dict[str, Any]:
                      for m in story.models],
         "provider_earnings": story.earnings / NOOS,
         "waited_seconds": round(story.seconds, 1),
+    }  # fmt: skip
+
+
+def _hex(value: bytes) -> str:
+    return "0x" + value.hex()
+
+
+def _model_entry(model: RegisteredModel, story: ModelStory) -> dict[str, Any]:
+    roles = {p.account: p.role for sale in (story.fine_tune, story.inference)
+             for p in sale.payouts if p.role != "protocol fee"}  # fmt: skip
+    reg = model.registration
+    prov = reg.provenance
+    return {
+        "model_id": reg.model_id, "name": model.name, "community": model.community,
+        "owner": reg.owner, "trained_by": model.trained_by, "artifact_cid": reg.artifact_cid,
+        "metadata_cid": reg.metadata_cid, "royalty_bps": reg.royalty_bps,
+        "registered_at_block": reg.block_number,
+        "provenance": {
+            "datasets": [{"data_id": d.data_id, "order_id": d.order_id,
+                          "receipt": _hex(d.receipt)} for d in prov.datasets],
+            "parents": list(prov.parents), "compute_job": prov.compute_job,
+            "recipe": _hex(prov.recipe), "netuid": prov.netuid, "epoch": prov.epoch,
+            "training_run": _hex(prov.training_run), "hash": _hex(reg.provenance_hash),
+        },
+        "split": [{"account": s.account, "bps": s.bps, "role": roles.get(s.account)}
+                  for s in reg.recipients],
+        "parents": [{"model_id": p.model_id, "bps": p.bps} for p in reg.parents],
+    }  # fmt: skip
+
+
+def _sale_entry(sale: Sale) -> dict[str, Any]:
+    return {
+        "model_id": sale.model_id, "kind": sale.kind, "buyer": sale.buyer,
+        "price": sale.price / NOOS, "price_base_units": sale.price, "fee": sale.fee / NOOS,
+        "payouts": [{"role": p.role, "name": p.name, "account": p.account,
+                     "noos": p.amount / NOOS, "base_units": p.amount} for p in sale.payouts],
+    }  # fmt: skip
+
+
+def models_section(story: ModelStory) -> dict[str, Any]:
+    """The report's ``models``: the lineage (community model first, then its parent), the
+    licence sales with what each recipient withdrew, and where the content was written."""
+    return {
+        "netuid": story.netuid, "epoch": story.epoch,
+        "winner": {"miner": story.winner, "uid": story.winner_uid,
+                   "incentive": story.winner_incentive, "consensus_best": story.consensus_best,
+                   "note": story.note},
+        "lineage": [_model_entry(story.community, story), _model_entry(story.parent, story)],
+        "sales": [_sale_entry(story.fine_tune), _sale_entry(story.inference)],
+        "content": {cid: f"{MODELS_DIR}/{cid}" for cid in sorted(story.files)},
+        "seconds": round(story.seconds, 1),
     }  # fmt: skip
 
 
@@ -186,13 +244,48 @@ def checks(report: dict[str, Any]) -> dict[str, Any]:
             "passed": len(data["orders"]) == len(data["receipts"]) == len(c2d)
                       and signers <= {data["provider"]["address"]}
                       and (not served or earned > 0)}  # fmt: skip
+    models = report.get("models")
+    if models is not None:
+        out.update(model_checks(models))
     out["passed"] = all(v["passed"] for v in out.values() if "passed" in v)
     return out
 
 
+def model_checks(models: dict[str, Any]) -> dict[str, Any]:
+    """``model_lineage`` (what was registered) and ``model_royalties`` (the inference sale:
+    every recipient paid, payouts and fee adding up to the price)."""
+    community, parent = models["lineage"]
+    datasets = community["provenance"]["datasets"]
+    dataset = datasets[0] if datasets else {}
+
+    def named(model: dict[str, Any]) -> str:
+        return f"{model['model_id']} ({model['name']}, {model['trained_by']})"
+
+    lineage = {
+        "community_model": named(community), "epoch": models["epoch"],
+        "consensus_best": models["winner"]["consensus_best"],
+        "dataset": dataset.get("data_id"), "order": dataset.get("order_id"),
+        "parent_model": named(parent),
+        "passed": community["community"] and community["provenance"]["parents"]
+                  == [parent["model_id"]] and bool(dataset),
+    }  # fmt: skip
+    sale = models["sales"][-1]
+    paid = {p["role"]: p for p in sale["payouts"]}
+    roles = ("miner", "dataset owner", "parent model owner", "treasury")
+    total = sum(p["base_units"] for p in sale["payouts"])
+    royalties: dict[str, Any] = {"price": sale["price"]}
+    royalties |= {role.replace(" ", "_"): paid[role]["noos"] if role in paid else 0.0
+                  for role in (*roles, "protocol fee")}  # fmt: skip
+    royalties["passed"] = (total == sale["price_base_units"]
+                           and all(role in paid and paid[role]["base_units"] > 0
+                                   for role in roles))  # fmt: skip
+    return {"model_lineage": lineage, "model_royalties": royalties}
+
+
 def write_report(result: SimResult, out: Path) -> dict[str, Any]:
-    """Write ``report.json``, the plots and ``receipts/<miner>.json`` (the compute-to-data
-    receipts, in their canonical JSON form) into ``out``; return the report."""
+    """Write ``report.json``, the plots, ``receipts/<miner>.json`` (the compute-to-data
+    receipts, in their canonical JSON form) and ``models/<CID>`` (the content of the model
+    lineage) into ``out``; return the report."""
     out.mkdir(parents=True, exist_ok=True)
     report = build_report(result)
     receipts = out / RECEIPTS_DIR
@@ -202,6 +295,14 @@ def write_report(result: SimResult, out: Path) -> dict[str, Any]:
         receipts.mkdir(exist_ok=True)
         for model in result.data.models:
             (out / receipt_path(model.miner)).write_text(model.receipt.to_json() + "\n")
+    content = out / MODELS_DIR
+    for stale in content.iterdir() if content.is_dir() else ():  # from an earlier run
+        if stale.is_file() and stale.name.startswith("baf"):
+            stale.unlink()
+    if result.models is not None:
+        content.mkdir(exist_ok=True)
+        for cid, data in result.models.files.items():
+            (content / cid).write_bytes(data)
     (out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     plot(report, out)
     return report

@@ -4,6 +4,8 @@ Before the epochs, a data provider publishes the task's public training split on
 and the honest miners that serve the top model of the ladder buy a licence each and train that
 model through compute-to-data (:mod:`noosphere.sim.data`): what they serve, and earn with, is
 the ONNX model the provider's sandbox returned, with its signed receipt kept for provenance.
+After the epochs, the best compute-to-data model is registered as the subnet's community model
+with its whole lineage and a licence of it is sold (:mod:`noosphere.sim.models`).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from noosphere.sim.agents import (
     quality_ladder,
 )
 from noosphere.sim.data import C2D_TAG, MAX_JOBS, ComputeToData, DataStory
+from noosphere.sim.models import ModelStory, run_model_story
 
 NOOS = 10**18
 TEMPO = 60
@@ -96,6 +99,7 @@ class SimResult:
     served: dict[str, list[str | None]] = field(default_factory=dict)  # miner -> model names
     data: DataStory | None = None
     c2d_quality: dict[str, float] = field(default_factory=dict)  # buyer -> its model's quality
+    models: ModelStory | None = None  # the best model's lineage and royalties (after the epochs)
 
 
 def validator_roles(m: int) -> list[str]:
@@ -320,6 +324,11 @@ def _run_with(protocol: Protocol, work: Path, config: SimConfig, progress: Progr
     quality = {m.name: [pool.true_quality(m, r) for r in range(config.epochs)] for m in roster}
     served = {m.name: [pool.served(m, r) for r in range(config.epochs)] for m in roster}
     c2d_quality = {b.name: level.quality for _, b in buyers if (level := b.models[top])}
-    return SimResult(config, participants, first, outcomes, quality,
-                     [(level.name, level.quality) for level in ladder], copied, served=served,
-                     data=market.story, c2d_quality=c2d_quality)  # fmt: skip
+    result = SimResult(config, participants, first, outcomes, quality,
+                       [(level.name, level.quality) for level in ladder], copied, served=served,
+                       data=market.story, c2d_quality=c2d_quality)  # fmt: skip
+    progress(len(outcomes), config.epochs, [*notes, "registering the best model's lineage"])
+    result.models = run_model_story(protocol, work / "models", result, admin=admin,
+                                    netuid=netuid, coldkeys=cold_of, provider=market.provider,
+                                    ladder=ladder, spec=spec, test_split=held_out)  # fmt: skip
+    return result
