@@ -558,9 +558,18 @@ class DataMarket:
 
     def _check_admin(self, contract: Any, account: str) -> None:
         role = self._view(contract.functions.DEFAULT_ADMIN_ROLE())
-        if not self._view(contract.functions.hasRole(role, account)):
-            raise NotDataOwnerError(f"{account} is not the data market's admin",
-                                    hint="the deployer, later the DAO's timelock")  # fmt: skip
+        if self._view(contract.functions.hasRole(role, account)):
+            return
+        # After the hand-over the timelock (a contract) owns NOOS and administers the market.
+        timelock = self._view(self.token.contract.functions.owner())
+        if self.chain.code(timelock) and self._view(contract.functions.hasRole(role, timelock)):
+            raise NotDataOwnerError(
+                f"the data market is governed by the DAO (timelock {timelock}), not {account}",
+                hint="propose it through the DAO, e.g. noos dao propose --title 'Delist 3' "
+                "--action 'datanft.delist(3, \"bafy…\")'",
+            )
+        raise NotDataOwnerError(f"{account} is not the data market's admin",
+                                hint="the deployer, later the DAO's timelock")  # fmt: skip
 
     def delist(self, admin: LocalAccount, data_id: int, reason_cid: str) -> Receipt:
         """Delist a dataset with the CID of the reason (admin): no sales, orders end."""

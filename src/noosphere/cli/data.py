@@ -477,7 +477,13 @@ def update(
     data_id: str = typer.Argument(..., help=_ID),
     price: str | None = typer.Option(None, "--price", help="new price of a licence, in NOOS"),
     token: str | None = typer.Option(None, "--token", help="new payment token (ERC-20)"),
-    endpoint: str | None = typer.Option(None, "--endpoint", help="new provider URL"),
+    endpoint: str | None = typer.Option(
+        None,
+        "--endpoint",
+        help="new provider URL; if its node signs with another key, also give --metadata: the "
+        "CID of a metadata document whose provider.signer names that key, or audits refuse "
+        "the receipts it signs",
+    ),
     metadata: str | None = typer.Option(None, "--metadata", help="CID of new metadata"),
     validity: str | None = typer.Option(None, "--validity", help="new order validity, e.g. 7d"),
     uses: str | None = typer.Option(None, "--uses", help="new allowed uses, comma-separated"),
@@ -591,14 +597,21 @@ def delist(
 ) -> None:
     """Delist a dataset (market admin): no sales, no orders, started orders stop being valid."""
     from noosphere.chain.data import check_cid_text
-    from noosphere.errors import InputError
+    from noosphere.errors import InputError, NotDataOwnerError
 
     number = _data_id(data_id)
     check_cid_text(reason_cid, "reason CID")
     wallet = open_wallet(wallet_name)
     _, market = _open()
     ds = market.dataset(number)
-    market.check_admin(wallet.coldkey_address)
+    try:
+        market.check_admin(wallet.coldkey_address)
+    except NotDataOwnerError as error:
+        if "DAO" not in error.message:
+            raise
+        action = f'datanft.delist({number}, "{reason_cid}")'
+        hint = f"propose it: noos dao propose --title 'Delist dataset {number}' --action '{action}'"
+        raise NotDataOwnerError(error.message, hint=hint) from None
     if ds.delisted:
         raise InputError(f"dataset {number} is already delisted ({ds.delist_reason})")
     receipt = market.delist(_coldkey(wallet), number, reason_cid)
@@ -611,13 +624,20 @@ def relist(
     wallet_name: str | None = _from_option(),
 ) -> None:
     """Relist a delisted dataset (market admin)."""
-    from noosphere.errors import InputError
+    from noosphere.errors import InputError, NotDataOwnerError
 
     number = _data_id(data_id)
     wallet = open_wallet(wallet_name)
     _, market = _open()
     ds = market.dataset(number)
-    market.check_admin(wallet.coldkey_address)
+    try:
+        market.check_admin(wallet.coldkey_address)
+    except NotDataOwnerError as error:
+        if "DAO" not in error.message:
+            raise
+        raise NotDataOwnerError(error.message, hint=f"propose it: noos dao propose --title "
+                                f"'Relist dataset {number}' --action 'datanft.relist({number})'"
+                                ) from None  # fmt: skip
     if not ds.delisted:
         raise InputError(f"dataset {number} is not delisted")
     receipt = market.relist(_coldkey(wallet), number)
