@@ -157,3 +157,15 @@ def test_artifact_and_task_from_onnx(tmp_path: Path) -> None:
                           outputs=[float_tensor("probabilities", ["N", 10])])  # fmt: skip
     with pytest.raises(InputError, match="the ONNX input has no fixed n_features"):
         inputs.task_from_onnx(symbolic, "classification")
+
+
+def test_classes_complete_an_onnx_output_without_a_fixed_class_dim() -> None:
+    dynamic = make_model([], inputs=[float_tensor("input", ["N", 30])],
+                         outputs=[float_tensor("probabilities", ["N", "C"])])  # fmt: skip
+    with pytest.raises(InputError, match="no fixed n_classes") as refused:
+        inputs.task_from_onnx(dynamic, "classification")
+    assert refused.value.hint == "pass --classes N"
+    task = inputs.task_from_onnx(dynamic, "classification", 2)
+    assert task["output"]["n_classes"] == 2 and task["input"]["n_features"] == 30
+    with pytest.raises(InputError, match="--classes 2: the ONNX output has 3 classes"):
+        inputs.task_from_onnx(softmax_model(3), "classification", 2)

@@ -186,9 +186,10 @@ def read_artifact(path: Path) -> bytes:
     return data
 
 
-def task_from_onnx(data: bytes, kind: str) -> dict[str, Any]:
+def task_from_onnx(data: bytes, kind: str, classes: int | None = None) -> dict[str, Any]:
     """The metadata's ``task`` from an ONNX model's first input and output tensors: names, the
-    number of features (last input dim) and, for classification, of classes."""
+    number of features (last input dim) and, for classification, of classes (``classes`` when
+    the output's last dim is not fixed, as in scikit-learn exports)."""
     from noosphere.ml.onnx_check import _dims, parse_model
 
     graph = parse_model(data, max_bytes=MAX_ARTIFACT_BYTES).graph
@@ -200,13 +201,20 @@ def task_from_onnx(data: bytes, kind: str) -> dict[str, Any]:
                             "input": {"name": graph.input[0].name, "dtype": "float32",
                                       "n_features": features}}  # fmt: skip
     if kind == "classification":
-        task["output"]["n_classes"] = outputs[-1] if outputs else None
+        fixed = (
+            outputs[-1] if outputs and isinstance(outputs[-1], int) and outputs[-1] > 0 else None
+        )
+        if fixed is not None and classes is not None and fixed != classes:
+            raise InputError(f"--classes {classes}: the ONNX output has {fixed} classes")
+        task["output"]["n_classes"] = fixed or classes
     for part, key in (("input", "n_features"), ("output", "n_classes")):
         value = task[part].get(key, 1)
         if not isinstance(value, int) or value <= 0:
             raise InputError(
                 f"--artifact: the ONNX {part} has no fixed {key} (its last dim)",
-                hint="write the metadata yourself and pass --metadata FILE.json",
+                hint="pass --classes N"
+                if key == "n_classes"
+                else "write the metadata yourself and pass --metadata FILE.json",
             )
     return task
 

@@ -72,6 +72,7 @@ def _metadata(
     artifact: bytes | None, metadata_file: Path | None, name: str | None, description: str,
     task: str, metrics: list[str], model_card: Path | None,
     test_split: tuple[Path | None, str | None, str | None, str | None], receipts: list[dict],
+    classes: int | None = None,
 ) -> ModelMetadata:  # fmt: skip
     """The metadata document: read from --metadata, or built from the options."""
     from noosphere.errors import InputError
@@ -107,7 +108,7 @@ def _metadata(
         assert path is not None and label is not None and metric is not None
         split = TestSplit(_store_test_split(path, label), label, metric,
                           inputs.parse_metrics([f"x={value}"], "--test-value")["x"])  # fmt: skip
-    return ModelMetadata(name, description, inputs.task_from_onnx(artifact, task),
+    return ModelMetadata(name, description, inputs.task_from_onnx(artifact, task, classes),
                          inputs.parse_metrics(metrics), card, split, tuple(receipts))  # fmt: skip
 
 
@@ -133,6 +134,9 @@ def register(
     name: str | None = typer.Option(None, "--name", help="model name (builds the metadata)"),
     description: str = typer.Option("", "--description", help="model description"),
     task: str = typer.Option("classification", "--task", help="classification or regression"),
+    classes: int | None = typer.Option(
+        None, "--classes", min=2, help="classes, when the ONNX output does not fix them"
+    ),
     metric: list[str] = typer.Option([], "--metric", help="declared score NAME=VALUE (repeat)"),
     model_card: Path | None = typer.Option(None, "--model-card", help="model card (markdown)"),
     test_split: Path | None = typer.Option(None, "--test-split", help="public test table"),
@@ -186,7 +190,7 @@ def register(
     shares = inputs.parse_splits(split) if split else None
     meta = _metadata(data, metadata, name, description, task, metric, model_card,
                      (test_split, label, test_metric, test_value),
-                     [r.to_dict() for r in found.values()])  # fmt: skip
+                     [r.to_dict() for r in found.values()], classes)  # fmt: skip
     wallet = open_wallet(wallet_name)
     protocol, market = _open()
     shares = shares or [(wallet.coldkey_address, 10_000)]
