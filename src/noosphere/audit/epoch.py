@@ -114,6 +114,17 @@ def _hyperparameters(hp: dict[str, Any]) -> Hyperparameters:
     return Hyperparameters(**values)
 
 
+def epoch_window(subnets: Subnets, netuid: int, epoch: int) -> tuple[int, int]:
+    """``(start, close)``: the epoch block of ``epoch`` and the first block after its reveals.
+
+    Stake is read at ``start``, the rest of the chain state at ``close - 1``; the result can
+    be computed (and attested) from ``close`` on.
+    """
+    reveal_period = subnets.reveal_period(netuid)
+    return (subnets.epoch_start(netuid, epoch),
+            subnets.epoch_start(netuid, epoch + reveal_period + 1))  # fmt: skip
+
+
 def compute_epoch(
     subnets: Subnets,
     netuid: int,
@@ -123,10 +134,7 @@ def compute_epoch(
     bonds_digest_of: Callable[[bytes], bytes] | None = None,
 ) -> EpochOutcome:
     """The result of ``epoch`` of ``netuid``, from chain data and the previous bonds file."""
-    hp = subnets.hyperparams(netuid)
-    reveal_period = int(hp["reveal_period"])
-    start = subnets.epoch_start(netuid, epoch)
-    close = subnets.epoch_start(netuid, epoch + reveal_period + 1)
+    start, close = epoch_window(subnets, netuid, epoch)
     if subnets.chain.block_number < close:
         raise ConsensusError(
             f"epoch {epoch} of subnet {netuid} can be computed from block {close}; "
@@ -149,6 +157,7 @@ def compute_epoch(
     )  # fmt: skip
 
     weights = np.zeros((n, n), dtype=np.uint16)
+    revealed: list[int] = []
     last_update = np.zeros(n, dtype=np.uint64)
     reveal_filter = {"netuid": netuid}
     reveals = subnets.weights.events.WeightsRevealed().get_logs(
@@ -167,6 +176,7 @@ def compute_epoch(
             if target < n:
                 row[target] = value
         weights[uid] = row
+        revealed.append(uid)
 
     bonds = load_bonds(previous_bonds, n) if previous_bonds else np.zeros((n, n), np.uint16)
     epoch_emission = subnets.epoch_emission(netuid, epoch)
@@ -226,7 +236,9 @@ def compute_epoch(
                  "consensus": result.as_float("consensus").tolist(),
                  "miner_emission": list(result.miner_emission),
                  "validator_emission": list(result.validator_emission),
-                 "stake": stake_wei},
+                 "stake": stake_wei,
+                 "permit": permit.tolist(), "revealed": sorted(set(revealed)),
+                 "blocks": {"start": start, "state": state_block, "close": close}},
         prune_order=[int(u) for u in candidates], prune_tree=prune_tree,
     )  # fmt: skip
 
