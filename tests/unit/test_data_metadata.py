@@ -4,13 +4,15 @@ input naming what was wrong."""
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from noosphere.data import EnvelopeInfo, Metadata, build_metadata, load_metadata
-from noosphere.data.metadata import MAX_METADATA_BYTES, MAX_TAGS
+from noosphere.data.metadata import MAX_METADATA_BYTES, MAX_TAGS, ProviderBinding
 from noosphere.errors import InputError, MetadataError
 from noosphere.ml.profile import profile
 from noosphere.ml.table import read_table
@@ -159,3 +161,45 @@ def test_brackets_inside_strings_do_not_count_as_nesting(doc: Metadata) -> None:
     raw = _raw(doc)
     raw["description"] = '[{"quoted \\" [[[' * 100
     assert load_metadata(_bytes(raw)).description == raw["description"]
+
+
+# --- the provider binding ------------------------------------------------------------------------
+SIGNER = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
+URL = "https://provider.example:8443"
+
+
+def test_the_provider_signer_is_optional_and_round_trips(doc: Metadata) -> None:
+    assert doc.provider is None and doc.provider_signer is None
+    assert "provider" not in _raw(doc)  # absent, not null: older documents keep their CID
+    bound = replace(doc, provider=ProviderBinding(URL, SIGNER))
+    data = bound.to_json()
+    assert json.loads(data)["provider"] == {"endpoint": URL, "signer": SIGNER}
+    assert load_metadata(data) == bound and load_metadata(data).provider_signer == SIGNER
+    assert load_metadata(data).to_json() == data
+    assert data != doc.to_json() and load_metadata(doc.to_json()).provider is None
+    with pytest.raises(MetadataError, match=r"provider\.signer"):
+        build_metadata(title="t", format="csv", size=1, envelope=EnvelopeInfo(1, 200),
+                       profile=doc.profile, provider=ProviderBinding(URL, "0xnope"))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("provider", "fragment"),
+    [
+        ({"endpoint": URL, "signer": SIGNER.lower()}, "provider.signer must be a checksummed"),
+        ({"endpoint": URL, "signer": "0x1234"}, "provider.signer must be a checksummed"),
+        ({"endpoint": URL, "signer": 5}, "provider.signer must be a checksummed address, not 5"),
+        ({"endpoint": "ftp://x", "signer": SIGNER}, "provider.endpoint: 'ftp://x' is not an"),
+        ({"endpoint": 7, "signer": SIGNER}, "provider.endpoint must be a string"),
+        ({"signer": SIGNER}, "provider has missing field endpoint"),
+        ({"endpoint": URL, "signer": SIGNER, "key": "x"}, "provider has unknown field key"),
+        ("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "provider must be an object, not a string"),
+        (None, "provider must be an object, not null"),
+    ],
+)
+def test_a_bad_provider_binding_is_refused_naming_the_field(
+    doc: Metadata, provider: Any, fragment: str
+) -> None:
+    raw = _raw(doc)
+    raw["provider"] = provider
+    with pytest.raises(MetadataError, match=re.escape(fragment)):
+        load_metadata(_bytes(raw))

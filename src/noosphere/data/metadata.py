@@ -9,8 +9,16 @@ A JSON object, stored in the content store and named on chain by its CID (the Da
       "file": {"format": "csv" | "tsv" | "parquet" | "npz", "size": plaintext bytes},
       "envelope": {"scheme": "noos-env/1", "cipher": "AES-256-GCM",
                    "chunk_size": …, "ciphertext_size": …},
-      "profile": the quality report of noosphere.ml.profile (schema, statistics, preview)
+      "profile": the quality report of noosphere.ml.profile (schema, statistics, preview),
+      "provider": {"endpoint": URL, "signer": checksummed address}     (optional)
     }
+
+``provider`` names the key that signs the dataset's compute-to-data receipts (the provider
+node's hotkey, learned from its ``GET /provider`` at publication) and the endpoint it was
+learned from. The document's CID is set on chain only by the owner or manager, so this binds
+that key to the dataset: an audit accepts receipts signed by it. Documents without it (older
+ones, or a provider unreachable at publication) stay valid; their receipts must then be signed
+by the owner or manager.
 
 Written as canonical JSON (sorted keys, no spaces, UTF-8), so the same document has the same
 CID. :func:`load_metadata` reads untrusted bytes: at most :data:`MAX_METADATA_BYTES`, strict JSON
@@ -45,6 +53,7 @@ MAX_TAGS = 32
 MAX_TAG = 40
 _FIELDS = {"schema", "version", "title", "description", "licence", "tags", "file", "envelope",
            "profile"}  # fmt: skip
+_OPTIONAL = {"provider"}
 MAX_DEPTH = 32
 _MAX_INT = 2**63 - 1
 _STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
@@ -61,6 +70,18 @@ class EnvelopeInfo:
 
 
 @dataclass(frozen=True)
+class ProviderBinding:
+    """The provider node named by a metadata document: its URL and its signing address."""
+
+    endpoint: str
+    signer: str
+
+    def to_dict(self) -> dict[str, str]:
+        """The JSON form."""
+        return {"endpoint": self.endpoint, "signer": self.signer}
+
+
+@dataclass(frozen=True)
 class Metadata:
     """A validated metadata document; :meth:`to_json` gives its canonical bytes."""
 
@@ -72,6 +93,12 @@ class Metadata:
     size: int
     envelope: EnvelopeInfo
     profile: dict[str, Any] = field(repr=False)
+    provider: ProviderBinding | None = None
+
+    @property
+    def provider_signer(self) -> str | None:
+        """The address that signs this dataset's compute-to-data receipts, if named."""
+        return None if self.provider is None else self.provider.signer
 
     # --- the profile, for display and search ---------------------------------------------------
     @property
@@ -104,7 +131,7 @@ class Metadata:
     # --- encoding ------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """The document as JSON-ready values."""
-        return {
+        doc: dict[str, Any] = {
             "schema": SCHEMA,
             "version": VERSION,
             "title": self.title,
@@ -120,6 +147,9 @@ class Metadata:
             },
             "profile": self.profile,
         }
+        if self.provider is not None:  # absent, not null: older documents keep their CID
+            doc["provider"] = self.provider.to_dict()
+        return doc
 
     def to_json(self) -> bytes:
         """Canonical JSON bytes (sorted keys, no spaces, UTF-8, no NaN)."""
@@ -147,13 +177,15 @@ def build_metadata(
     size: int,
     envelope: EnvelopeInfo,
     profile: dict[str, Any],
+    provider: ProviderBinding | None = None,
 ) -> Metadata:
     """A metadata document from its parts, checked as :func:`load_metadata` checks one."""
     try:  # as JSON reads it back: lists, not tuples
         profile = json.loads(json.dumps(profile, allow_nan=False))
     except (TypeError, ValueError) as exc:
         raise MetadataError(f"metadata: the profile is not JSON ({exc})") from None
-    doc = Metadata(title, description, licence, tuple(tags), format, size, envelope, profile)
+    doc = Metadata(title, description, licence, tuple(tags), format, size, envelope, profile,
+                   provider)  # fmt: skip
     raw = doc.to_dict()
     raw["tags"] = [_normal_tag(t) if isinstance(t, str) else t for t in raw["tags"]]
     raw["title"] = title.strip() if isinstance(title, str) else title
@@ -229,7 +261,7 @@ def _from_dict(raw: Any) -> Metadata:
             f"metadata: version {version!r} is not supported (this client reads {VERSION})",
             hint="upgrade noosphere if the document is newer",
         )
-    unknown = sorted(set(raw) - _FIELDS)
+    unknown = sorted(set(raw) - _FIELDS - _OPTIONAL)
     if unknown:
         raise MetadataError(f"metadata: unknown field {', '.join(map(repr, unknown))}")
     missing = sorted(_FIELDS - set(raw))
@@ -260,7 +292,8 @@ def _from_dict(raw: Any) -> Metadata:
     if envelope.ciphertext_size < size:
         raise MetadataError("metadata: envelope.ciphertext_size is smaller than file.size")
     profile = _profile(raw["profile"])
-    return Metadata(title, description, licence, tags, fmt, size, envelope, profile)
+    provider = _provider(raw["provider"]) if "provider" in raw else None
+    return Metadata(title, description, licence, tags, fmt, size, envelope, profile, provider)
 
 
 def _kind(value: Any) -> str:
@@ -296,6 +329,28 @@ def _text(value: Any, name: str, limit: int, *, multiline: bool) -> str:
                 f"metadata: {name} contains the control character U+{ord(char):04X}"
             )
     return value
+
+
+def _provider(value: Any) -> ProviderBinding:
+    """``provider``: an http(s) endpoint and a checksummed (EIP-55) signing address."""
+    from eth_utils import is_checksum_address
+
+    from noosphere.chain.data_terms import check_endpoint
+    from noosphere.errors import InputError
+
+    raw = _object(value, "provider", {"endpoint", "signer"})
+    endpoint = _text(raw["endpoint"], "provider.endpoint", 1_000, multiline=False)
+    try:
+        check_endpoint(endpoint)
+    except InputError as error:
+        raise MetadataError(f"metadata: provider.{error.message}") from None
+    signer = raw["signer"]
+    if not isinstance(signer, str) or not is_checksum_address(signer):
+        raise MetadataError(
+            f"metadata: provider.signer must be a checksummed address, not {signer!r:.80}",
+            hint="0x + 40 hex digits with the EIP-55 capitals, as `noos data publish` writes it",
+        )
+    return ProviderBinding(endpoint, signer)
 
 
 def _normal_tag(tag: str) -> str:
@@ -358,6 +413,7 @@ __all__ = [
     "VERSION",
     "EnvelopeInfo",
     "Metadata",
+    "ProviderBinding",
     "build_metadata",
     "load_metadata",
 ]

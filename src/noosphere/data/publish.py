@@ -5,29 +5,42 @@ to the provider — and lose nothing whichever step fails.
    (:mod:`noosphere.ml.profile`), encrypts it under a fresh random key in 1 MiB AES-256-GCM
    chunks streamed into the store (constant memory), and stores the metadata document. Nothing
    touches the chain; a failure leaves at most unreferenced blocks in the local store.
-2. :func:`publish_dataset` checks the terms, saves the key wrapped under a key derived from the
-   owner's coldkey in ``<wallet>/data-keys/`` (:func:`save_dataset_key`), mints, then registers
-   the key with the provider at the endpoint (:func:`register_key_with_provider`). If the
-   provider cannot be reached the dataset stays minted, the key stays saved, and
-   :func:`register_saved_key` (``noos data register-key DATA_ID``) retries.
+2. :func:`publish_dataset` checks the terms, names the provider's hotkey (its
+   ``GET /provider``) in the metadata as the key that signs the dataset's compute-to-data
+   receipts (:func:`bind_provider`; left as prepared if the provider cannot be reached), saves
+   the key wrapped under a key derived from the owner's coldkey in ``<wallet>/data-keys/``
+   (:func:`save_dataset_key`), mints, then registers the key with the provider at the endpoint
+   (:func:`register_key_with_provider`). If the provider cannot be reached the dataset stays
+   minted, the key stays saved, and :func:`register_saved_key` (``noos data register-key``)
+   retries.
 
-The saved key file is a backup the owner keeps after registration too: a provider that loses
-its database loses nothing the owner cannot hand it again.
+The saved key (:mod:`noosphere.data.dataset_keys`) is a backup the owner keeps after
+registration too: a provider that loses its database loses nothing the owner cannot hand it
+again.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
-from noosphere.data.metadata import EnvelopeInfo, Metadata, build_metadata
+from noosphere.data.dataset_keys import (
+    KEYS_DIR,
+    SavedKey,
+    key_path,
+    load_dataset_key,
+    save_dataset_key,
+)
+from noosphere.data.metadata import (
+    EnvelopeInfo,
+    Metadata,
+    ProviderBinding,
+    build_metadata,
+    load_metadata,
+)
 from noosphere.errors import (
     DataMarketError,
     InputError,
@@ -44,12 +57,10 @@ if TYPE_CHECKING:
     from noosphere.ml.profile import QualityReport
     from noosphere.storage import Store
 
-KEYS_DIR = "data-keys"
-_KEY_FILE_VERSION = 1
-_MAX_KEY_FILE = 16_384
-_MASTER_INFO = b"noosphere.data-keys/v1"
 
 Registrar = Callable[[str, "LocalAccount", int, str, bytes], Any]
+Identifier = Callable[[str, "LocalAccount"], str]
+IDENTIFY_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True)
@@ -61,35 +72,25 @@ class Prepared:
     key: bytes = field(repr=False)
     report: QualityReport = field(repr=False)
     metadata: Metadata = field(repr=False)
+    store: Store | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
 class Publication:
-    """A minted dataset; ``error`` says why its key is not registered yet (None: it is)."""
+    """A minted dataset; ``error`` says why its key is not registered yet (None: it is);
+    ``signer`` is the provider signing address its metadata names (None: none, so only the
+    owner's or manager's receipts verify)."""
 
     data_id: int
     prepared: Prepared
     key_file: Path
     error: NoosphereError | None = None
+    signer: str | None = None
 
     @property
     def registered(self) -> bool:
         """True when the provider holds the key."""
         return self.error is None
-
-
-@dataclass(frozen=True)
-class SavedKey:
-    """A dataset key saved in the owner's wallet (decrypted)."""
-
-    path: Path
-    chain_id: int
-    content_cid: str
-    owner: str
-    endpoint: str
-    data_id: int | None
-    registered: bool
-    key: bytes = field(repr=False)
 
 
 # --- 1. preparing --------------------------------------------------------------------------------
@@ -105,8 +106,10 @@ def prepare_dataset(
     max_bytes: int | None = None,
     max_rows: int | None = None,
     chunk_size: int | None = None,
+    provider: ProviderBinding | None = None,
 ) -> Prepared:
-    """Read, profile, encrypt and store a dataset file and its metadata (nothing on chain)."""
+    """Read, profile, encrypt and store a dataset file and its metadata (nothing on chain);
+    ``provider`` names the provider node's signing key in the metadata."""
     from noosphere.ml.profile import profile
     from noosphere.ml.table import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, FORMATS, read_table
     from noosphere.storage.envelope import (
@@ -138,6 +141,7 @@ def prepare_dataset(
         size=size,
         envelope=EnvelopeInfo(chunk, HEADER_SIZE + size + TAG_SIZE * chunks),
         profile=report.to_dict(),
+        provider=provider,
     )
     document = metadata.to_json()  # checked (and bounded) before the long encryption
     key = generate_key()
@@ -150,7 +154,35 @@ def prepare_dataset(
             hint="publish a file that nothing else is writing; nothing was minted",
         )
     metadata_cid = store.put_bytes(document, name=f"{path.name} (metadata)")
-    return Prepared(str(content), str(metadata_cid), key, report, metadata)
+    return Prepared(str(content), str(metadata_cid), key, report, metadata, store)
+
+
+def bind_provider(prepared: Prepared, provider: ProviderBinding) -> Prepared:
+    """``prepared`` with its metadata naming ``provider``, stored again (a new metadata CID)."""
+    if prepared.store is None:
+        raise InputError("this prepared dataset has no store to write its new metadata to",
+                         hint="prepare it with prepare_dataset(store=…)")  # fmt: skip
+    metadata = load_metadata(replace(prepared.metadata, provider=provider).to_json())
+    cid = prepared.store.put_bytes(metadata.to_json(), name="metadata (provider bound)")
+    return replace(prepared, metadata_cid=str(cid), metadata=metadata)
+
+
+def identify_provider(endpoint: str, account: LocalAccount) -> str:
+    """The hotkey address of the provider node at ``endpoint`` (its ``GET /provider``, whose
+    public key must belong to that hotkey): the key that signs its receipts."""
+    with _provider_client()(endpoint, account, timeout=IDENTIFY_TIMEOUT) as client:
+        return client.info.hotkey
+
+
+def _provider_client() -> Any:
+    """The :class:`~noosphere.data.provider_client.ProviderClient` class, if installed."""
+    try:
+        from noosphere.data.provider_client import ProviderClient
+    except ModuleNotFoundError as exc:
+        if exc.name != "noosphere.data.provider_client":
+            raise
+        raise DataMarketError("this installation has no data-provider client") from None
+    return ProviderClient
 
 
 def _identity(path: Path) -> tuple[int, int, int, int]:
@@ -166,101 +198,12 @@ def _identity(path: Path) -> tuple[int, int, int, int]:
     return info.st_size, info.st_mtime_ns, info.st_ino, info.st_dev
 
 
-# --- 2. the key, saved in the owner's wallet ----------------------------------------------------
-def _master_key(owner: LocalAccount) -> bytes:
-    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_MASTER_INFO)
-    return hkdf.derive(bytes(owner.key))
-
-
-def _context(chain_id: int, content_cid: str) -> bytes:
-    return f"noosphere.data-key|{chain_id}|{content_cid}".encode()
-
-
-def key_path(keys_dir: Path, chain_id: int, content_cid: str) -> Path:
-    """Where the key of ``content_cid`` on ``chain_id`` is saved."""
-    return Path(keys_dir) / f"{chain_id}-{content_cid}.json"
-
-
-def save_dataset_key(
-    keys_dir: Path,
-    owner: LocalAccount,
-    chain_id: int,
-    content_cid: str,
-    key: bytes,
-    *,
-    endpoint: str,
-    data_id: int | None = None,
-    registered: bool = False,
-) -> Path:
-    """Save ``key`` wrapped under a key derived from ``owner``'s private key (mode 0600)."""
-    from noosphere.storage.envelope import wrap_key
-    from noosphere.wallet import atomic_write
-
-    keys_dir = Path(keys_dir)
-    keys_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    record = {
-        "version": _KEY_FILE_VERSION,
-        "chain_id": chain_id,
-        "content_cid": content_cid,
-        "owner": owner.address,
-        "endpoint": endpoint,
-        "data_id": data_id,
-        "registered": registered,
-        "wrapped_key": wrap_key(_master_key(owner), key, _context(chain_id, content_cid)).hex(),
-    }
-    path = key_path(keys_dir, chain_id, content_cid)
-    atomic_write(path, (json.dumps(record, indent=2) + "\n").encode(), overwrite=True)
-    return path
-
-
-def load_dataset_key(
-    keys_dir: Path, owner: LocalAccount, chain_id: int, content_cid: str
-) -> SavedKey:
-    """The key of ``content_cid`` saved by :func:`save_dataset_key` (decrypted with ``owner``)."""
-    from noosphere.storage.envelope import unwrap_key
-
-    path = key_path(keys_dir, chain_id, content_cid)
-    try:
-        if path.stat().st_size > _MAX_KEY_FILE:
-            raise InputError(f"{path} is too large to be a saved dataset key")
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(
-            f"no saved key for content {content_cid} on chain {chain_id} in {keys_dir}",
-            hint="keys are saved in the wallet of the owner that published the dataset",
-        ) from None
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read the saved key {path}: {exc}") from None
-    try:
-        if record["owner"] != owner.address:
-            raise InputError(f"{path} was saved by {record['owner']}, not {owner.address}",
-                             hint="use the wallet that published the dataset")  # fmt: skip
-        wrapped = bytes.fromhex(record["wrapped_key"])
-        data_id = record.get("data_id")
-        saved = SavedKey(
-            path=path, chain_id=int(record["chain_id"]), content_cid=str(record["content_cid"]),
-            owner=str(record["owner"]), endpoint=str(record["endpoint"]),
-            data_id=None if data_id is None else int(data_id),
-            registered=bool(record.get("registered")), key=b"",
-        )  # fmt: skip
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InputError(f"the saved key {path} is malformed ({exc})") from None
-    key = unwrap_key(_master_key(owner), wrapped, _context(chain_id, content_cid))
-    return SavedKey(**{**saved.__dict__, "key": key})
-
-
-# --- 3. minting and registering ------------------------------------------------------------------
+# --- 2. minting and registering ------------------------------------------------------------------
 def register_key_with_provider(
     endpoint: str, owner_account: LocalAccount, data_id: int, content_cid: str, key: bytes
 ) -> None:
     """Hand the dataset key to the provider node at ``endpoint``, signed by the owner."""
-    try:
-        from noosphere.data.provider_client import ProviderClient
-    except ModuleNotFoundError as exc:
-        if exc.name != "noosphere.data.provider_client":
-            raise
-        raise DataMarketError("this installation has no data-provider client") from None
-    with ProviderClient(endpoint, owner_account) as client:
+    with _provider_client()(endpoint, owner_account) as client:
         client.register_key(data_id, key)
 
 
@@ -277,12 +220,16 @@ def publish_dataset(
     uses: str | Iterable[str],
     recipes: Iterable[str | bytes] = (),
     register: Registrar = register_key_with_provider,
+    identify: Identifier | None = identify_provider,
 ) -> Publication:
-    """Save the key, mint the Data NFT, register the key with the provider.
+    """Name the provider's signing key in the metadata, save the key, mint the Data NFT,
+    register the key with the provider.
 
     Raises before anything is minted when a term is invalid or the transaction is refused (the
-    saved key is then removed). A failure to register the key after minting is returned in
-    :attr:`Publication.error`, the key staying saved for :func:`register_saved_key`.
+    saved key is then removed). The provider is identified with ``identify`` (None: not asked;
+    the metadata stays as prepared); if it cannot be, the metadata stays as prepared. A failure
+    to register the key after minting is returned in :attr:`Publication.error`, the key staying
+    saved for :func:`register_saved_key`.
     """
     from noosphere.chain.data import (
         check_endpoint,
@@ -299,6 +246,8 @@ def publish_dataset(
     hashes = check_recipes(recipes)
     if payment_token is not None:
         market.check_payment_token(payment_token)
+    if identify is not None:
+        prepared = _bound(identify, endpoint, owner, prepared)
     chain_id = market.chain.chain_id
     key_file = save_dataset_key(keys_dir, owner, chain_id, prepared.content_cid, prepared.key,
                                 endpoint=endpoint)  # fmt: skip
@@ -316,7 +265,23 @@ def publish_dataset(
     if error is None:
         save_dataset_key(keys_dir, owner, chain_id, prepared.content_cid, prepared.key,
                          endpoint=endpoint, data_id=data_id, registered=True)  # fmt: skip
-    return Publication(data_id, prepared, key_file, error)
+    return Publication(data_id, prepared, key_file, error, prepared.metadata.provider_signer)
+
+
+def _bound(identify: Identifier, endpoint: str, owner: LocalAccount,
+           prepared: Prepared) -> Prepared:  # fmt: skip
+    """``prepared`` naming the provider at ``endpoint`` (as it was if that cannot be learned:
+    publishing never waits for the provider, registering the key reports it unreachable)."""
+    from noosphere.chain.token import checked_address
+
+    try:
+        signer = checked_address(identify(endpoint, owner), "provider hotkey")
+    except Exception:  # unreachable or not a provider: the registration step says why
+        return prepared
+    binding = ProviderBinding(endpoint, signer)
+    if prepared.metadata.provider == binding:
+        return prepared
+    return bind_provider(prepared, binding)
 
 
 def register_saved_key(
@@ -363,6 +328,8 @@ __all__ = [
     "Prepared",
     "Publication",
     "SavedKey",
+    "bind_provider",
+    "identify_provider",
     "key_path",
     "load_dataset_key",
     "prepare_dataset",
