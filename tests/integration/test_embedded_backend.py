@@ -25,7 +25,10 @@ def test_devnet_falls_back_to_embedded_chain(
         assert info.backend == "embedded"
         chain = Chain.connect(info.rpc_url)
         manifest = deploy_protocol(
-            chain, dev_account(0), tmp_path, DeployParams(initial_supply=10**21)
+            chain,
+            dev_account(0),
+            tmp_path,
+            DeployParams(initial_supply=10**21, hand_over_to_dao=False),
         )
         token = Protocol(chain, manifest, tmp_path).token
         token.transfer(dev_account(0), dev_account(1).address, 10**18)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from eth_account import Account
 from eth_utils import to_checksum_address
@@ -169,3 +170,13 @@ def test_classes_complete_an_onnx_output_without_a_fixed_class_dim() -> None:
     assert task["output"]["n_classes"] == 2 and task["input"]["n_features"] == 30
     with pytest.raises(InputError, match="--classes 2: the ONNX output has 3 classes"):
         inputs.task_from_onnx(softmax_model(3), "classification", 2)
+
+
+def test_the_scores_output_is_taken_after_a_label_output() -> None:
+    from noosphere.ml.recipes import to_onnx, train
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 5)).astype(np.float32)
+    exported = to_onnx(train("logreg", X, (X[:, 0] > 0).astype(np.int64)), 5)
+    task = inputs.task_from_onnx(exported, "classification", 2)
+    assert task["output"] == {"name": "probabilities", "n_classes": 2}

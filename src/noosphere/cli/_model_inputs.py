@@ -186,6 +186,9 @@ def read_artifact(path: Path) -> bytes:
     return data
 
 
+_FLOAT32 = 1  # onnx.TensorProto.FLOAT
+
+
 def task_from_onnx(data: bytes, kind: str, classes: int | None = None) -> dict[str, Any]:
     """The metadata's ``task`` from an ONNX model's first input and output tensors: names, the
     number of features (last input dim) and, for classification, of classes (``classes`` when
@@ -195,9 +198,14 @@ def task_from_onnx(data: bytes, kind: str, classes: int | None = None) -> dict[s
     graph = parse_model(data, max_bytes=MAX_ARTIFACT_BYTES).graph
     if not graph.input or not graph.output:
         raise InputError("--artifact: the ONNX graph has no input or no output")
-    inputs, outputs = _dims(graph.input[0]) or [], _dims(graph.output[0]) or []
+    # scikit-learn exports put the predicted label first: the scores are the float output
+    # named "probabilities" (what task specs expect), else the first float output
+    floats = [o for o in graph.output if o.type.tensor_type.elem_type == _FLOAT32]
+    named = [o for o in floats if o.name == "probabilities"]
+    output = (named or floats or list(graph.output))[0]
+    inputs, outputs = _dims(graph.input[0]) or [], _dims(output) or []
     features = inputs[-1] if inputs else None
-    task: dict[str, Any] = {"kind": kind, "output": {"name": graph.output[0].name},
+    task: dict[str, Any] = {"kind": kind, "output": {"name": output.name},
                             "input": {"name": graph.input[0].name, "dtype": "float32",
                                       "n_features": features}}  # fmt: skip
     if kind == "classification":
