@@ -99,6 +99,18 @@ def anvil_command(
     return cmd
 
 
+def anvil_env(scratch: Path) -> dict[str, str]:
+    """The environment anvil runs in: its home is ``scratch``, emptied first.
+
+    anvil keeps older chain states in ``$HOME/.foundry/anvil/tmp`` and removes them only on a
+    graceful exit; a killed anvil leaves gigabytes behind. Its own scratch home keeps that
+    under the data dir (or a temporary directory) where Noosphere cleans it.
+    """
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    return {**os.environ, "HOME": str(scratch)}
+
+
 def _rpc_answers(url: str, timeout: float = 0.5) -> bool:
     import httpx
 
@@ -162,12 +174,13 @@ class Devnet:
         if anvil is not None:
             cmd = anvil_command(anvil, port, self.state_file)
             backend, state = "anvil", str(self.state_file)
+            env: dict[str, str] | None = anvil_env(self.dir / "anvil-home")
         else:
             from noosphere.chain.accounts import dev_addresses
 
             cmd = [sys.executable, "-m", "noosphere.chain.embedded", "--port", str(port),
                    "--fund", *dev_addresses()]  # fmt: skip
-            backend, state = "embedded", None
+            backend, state, env = "embedded", None, None
         url = f"http://127.0.0.1:{port}"
         with self.log_file.open("ab") as log:
             process = subprocess.Popen(
@@ -176,6 +189,7 @@ class Devnet:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
+                env=env,
             )
         deadline = time.monotonic() + START_TIMEOUT
         while not _rpc_answers(url):
@@ -205,6 +219,7 @@ class Devnet:
         if pid_alive(info.pid):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(info.pid, signal.SIGKILL)
+        shutil.rmtree(self.dir / "anvil-home", ignore_errors=True)
         self.info_file.unlink(missing_ok=True)
         return info
 

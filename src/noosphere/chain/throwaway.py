@@ -6,6 +6,8 @@ Used by the simulation, the benchmarks and the tests; nothing is persisted.
 from __future__ import annotations
 
 import contextlib
+import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -15,7 +17,7 @@ from pathlib import Path
 from noosphere.chain.accounts import dev_account
 from noosphere.chain.client import Chain
 from noosphere.chain.deploy import DeployParams, deploy_protocol
-from noosphere.chain.devnet import anvil_command, find_anvil, free_port
+from noosphere.chain.devnet import anvil_command, anvil_env, find_anvil, free_port
 from noosphere.chain.protocol import Protocol
 from noosphere.errors import DevnetError
 
@@ -29,8 +31,12 @@ def spawn_anvil(anvil_path: str = "") -> Iterator[tuple[subprocess.Popen[bytes],
     if binary is None:
         raise DevnetError("anvil not found", hint="run `make setup` (installs it in .tools/bin)")
     port = free_port()
+    scratch = Path(tempfile.mkdtemp(prefix="noos-anvil-"))
     process = subprocess.Popen(
-        anvil_command(binary, port, None), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        anvil_command(binary, port, None),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=anvil_env(scratch / "home"),
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -45,9 +51,13 @@ def spawn_anvil(anvil_path: str = "") -> Iterator[tuple[subprocess.Popen[bytes],
                 time.sleep(0.05)
         yield process, url
     finally:
-        process.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
+        process.send_signal(signal.SIGINT)  # anvil's graceful exit
+        try:
             process.wait(5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 @contextlib.contextmanager
