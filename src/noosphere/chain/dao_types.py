@@ -8,7 +8,7 @@ from typing import Any
 
 from eth_utils import keccak, to_checksum_address
 
-from noosphere.chain.subnets import utc_time as utc_time  # re-exported for the DAO's views
+from noosphere.chain.subnet_guard import utc_time as utc_time  # re-exported for the DAO's views
 from noosphere.errors import InputError
 
 STATES = ("Pending", "Active", "Canceled", "Defeated", "Succeeded", "Queued", "Expired", "Executed")

@@ -19,7 +19,7 @@ from noosphere.cli.subnet import _NETUID, _coldkey, _from_option, _open, _tx
 from noosphere.cli.wallet import open_wallet
 
 if TYPE_CHECKING:
-    from noosphere.chain.subnets import PauseState
+    from noosphere.chain.subnet_guard import PauseState
 
 app = typer.Typer(
     help="The emergency guardian: pause a subnet's claims for a bounded time; see pauses.",
@@ -61,7 +61,7 @@ def pause(
     While paused, no payout of the subnet can be claimed, and the DAO can still void a result
     whose challenge window was open when the pause began.
     """
-    from noosphere.chain.subnets import utc_time
+    from noosphere.chain.subnet_guard import utc_time
 
     seconds = parse_pause_duration(duration)
     wallet = open_wallet(wallet_name)
@@ -121,7 +121,7 @@ def status(
 
 
 def _row(state: PauseState) -> tuple[str, str, str, str]:
-    from noosphere.chain.subnets import utc_time
+    from noosphere.chain.subnet_guard import utc_time
 
     ready = "now" if state.now >= state.guardian_ready_at else utc_time(state.guardian_ready_at)
     if not state.paused:
