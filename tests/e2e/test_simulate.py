@@ -74,6 +74,13 @@ def test_simulate_small_network(tmp_path: Path) -> None:
     assert summary["data_market"]["passed"], summary
     assert summary["passed"] and result.returncode == 0, result.stdout + result.stderr
 
+    # --- the DAO funded the subnet: an executed proposal with the three actions --------------
+    dao = report["dao"]
+    assert [a.split("(")[0] for a in dao["actions"]] == [
+        "emitter.set_share", "epochs.set_windows", "modelnft.grantRole"]  # fmt: skip
+    assert dao["votes_for"] >= dao["quorum"] > 0 and dao["executed_block"] > 0
+    assert summary["dao_funded_subnet"]["passed"], summary
+
     # --- the data market ---------------------------------------------------------------------
     data = report["data"]
     assert {"dataset", "orders", "receipts", "provider_earnings"} <= set(data)
@@ -211,6 +218,7 @@ def check_model_story(report: dict, out: Path, scratch: Path, printed: str) -> N
     assert paid["dataset owner"]["account"] == data["provider"]["address"]
     assert paid["miner"]["account"] == split["miner"]["account"]
     assert paid["parent model owner"]["account"] == parent["owner"]
+    assert paid["treasury"]["account"] == paid["protocol fee"]["account"]  # the DAO's timelock
     price = inference["price_base_units"]
     fee = paid["protocol fee"]["base_units"]
     parent_share = (price - fee) * parent["royalty_bps"] // 10_000

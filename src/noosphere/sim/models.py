@@ -1,8 +1,9 @@
 """The model-ownership story of the simulation: the subnet's best model is registered with its
 whole lineage, a licence of it is sold and the revenue reaches everyone who made it.
 
-After the epochs, on the simulation's throwaway chain (where ``dev_account(0)``, the admin of
-every contract, also owns the subnet and receives the model market's treasury share and fees):
+After the epochs, on the simulation's throwaway chain (where ``dev_account(0)`` owns the subnet
+and the DAO's timelock, which administers every contract, receives the treasury's share and the
+fees):
 
 1. **The parent.** The ladder's model just below the top (a logistic regression on the whole
    public split, trained locally) is exported to ONNX and registered by the coldkey of an
@@ -11,7 +12,7 @@ every contract, also owns the subnet and receives the model market's treasury sh
 2. **The community model.** The consensus best of the last finalized epoch (the highest
    incentive in the reference validator's outcome; if it is not a compute-to-data model, the
    best compute-to-data model, and the report says so) is registered by the admin as the
-   subnet's community model (``register_community`` after granting itself ``COMMUNITY_ROLE``):
+   subnet's community model (``register_community``; the DAO granted it ``COMMUNITY_ROLE``):
    its provenance names the dataset with the winner's order and the digest of the provider's
    signed receipt, the parent (whose fine-tune licence the admin buys first), the recipe hash,
    the subnet epoch and the SHA-256 of the canonical receipt JSON as its training run.
@@ -180,7 +181,7 @@ def run_model_story(
                         f"{owner_name}.json"),
             provenance, [(owner.address, 10_000)], PARENT_ROYALTY_BPS)  # fmt: skip
         market.set_terms(owner, parent_id, FINE_TUNE, FINE_TUNE_PRICE, VALIDITY)
-    roles: dict[str, tuple[str, str, LocalAccount]] = {
+    roles: dict[str, tuple[str, str, LocalAccount | None]] = {
         owner.address: ("parent model owner", owner_name, owner)
     }
     with _step("buying the parent's fine-tune licence"):
@@ -215,15 +216,12 @@ def run_model_story(
         market.set_terms(admin, community_id, INFERENCE, INFERENCE_PRICE, VALIDITY)
 
     # 3. a customer buys an inference licence; the revenue goes up the lineage
-    if market.treasury() != admin.address:
-        raise NoosphereError(f"the model market's treasury is {market.treasury()}, not the "
-                             "admin: the simulation cannot withdraw its share")  # fmt: skip
     customer = Account.create()
     protocol.token.transfer(admin, customer.address, INFERENCE_PRICE)
     protocol.chain.transact(admin, to=customer.address, value=NOOS // 10, gas=21_000)
     roles |= {coldkeys[winner].address: ("miner", winner, coldkeys[winner]),
               provider.address: ("dataset owner", "data-provider", provider),
-              admin.address: ("treasury", "treasury", admin)}  # fmt: skip
+              market.treasury(): ("treasury", "DAO treasury", None)}  # fmt: skip
     with _step("selling an inference licence of the community model"):
         inference = _sell_and_pay(market, customer, admin, community_id, INFERENCE, roles,
                                   parent_id)  # fmt: skip
@@ -346,18 +344,25 @@ def _metadata(spec: TaskSpec, name: str, card: str, onnx: bytes, metrics: dict[s
 
 
 def _sell_and_pay(market: ModelMarket, buyer: LocalAccount, distributor: LocalAccount,
-                  model_id: int, kind: int, roles: dict[str, tuple[str, str, LocalAccount]],
+                  model_id: int, kind: int,
+                  roles: dict[str, tuple[str, str, LocalAccount | None]],
                   *parents: int) -> Sale:  # fmt: skip
     """``buyer`` buys a licence of ``model_id``; its balance, then its ``parents``', are
     distributed and every credited account in ``roles`` (address -> role, name, key)
-    withdraws. The payouts and the fee must add up to the price, each role paid, nothing left."""
+    withdraws, except the DAO's timelock (key None), whose credit is counted. The payouts and
+    the fee must add up to the price, each role paid, nothing left."""
+    credited_before = {a: market.pending(a) for a, (_, _, key) in roles.items() if key is None}
     purchase = market.buy(buyer, model_id, kind)
     sale = Sale(model_id, "fine-tune" if kind == FINE_TUNE else "inference", buyer.address,
                 purchase.price, purchase.fee)  # fmt: skip
     for mid in (model_id, *parents):
         market.distribute(distributor, mid)
     for address, (role, name, key) in roles.items():
-        if market.pending(address):
+        if key is None:  # the DAO's timelock: its credit waits for a proposal to withdraw it
+            credited = market.pending(address) - credited_before[address]
+            if credited:
+                sale.payouts.append(Payout(role, name, address, credited))
+        elif market.pending(address):
             sale.payouts.append(Payout(role, name, address, market.withdraw(key)))
     sale.payouts.append(Payout("protocol fee", "treasury (fees)", market.treasury(), sale.fee))
     left = [m for m in (model_id, *parents) if market.model_balance(m)]

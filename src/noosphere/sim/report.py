@@ -84,6 +84,8 @@ def build_report(result: SimResult) -> dict[str, Any]:
         report["data"] = data_section(result)
     if result.models is not None:
         report["models"] = models_section(result.models)
+    if result.dao is not None:
+        report["dao"] = result.dao.as_json()
     report["summary"] = checks(report)
     return report
 
@@ -247,6 +249,13 @@ def checks(report: dict[str, Any]) -> dict[str, Any]:
     models = report.get("models")
     if models is not None:
         out.update(model_checks(models))
+    dao = report.get("dao")
+    if dao is not None:
+        out["dao_funded_subnet"] = {
+            "description": "the subnet's emission share came from an executed DAO proposal",
+            "proposal": dao["proposal_id"][:10], "votes_for": dao["votes_for"],
+            "quorum": dao["quorum"],
+            "passed": dao["votes_for"] >= dao["quorum"] and dao["executed_block"] > 0}  # fmt: skip
     out["passed"] = all(v["passed"] for v in out.values() if "passed" in v)
     return out
 

@@ -4,8 +4,10 @@ Before the epochs, a data provider publishes the task's public training split on
 and the honest miners that serve the top model of the ladder buy a licence each and train that
 model through compute-to-data (:mod:`noosphere.sim.data`): what they serve, and earn with, is
 the ONNX model the provider's sandbox returned, with its signed receipt kept for provenance.
-After the epochs, the best compute-to-data model is registered as the subnet's community model
-with its whole lineage and a licence of it is sold (:mod:`noosphere.sim.models`).
+The chain is handed to the DAO as a real deployment is, so the subnet's emission share comes
+from a vote (:mod:`noosphere.sim.dao`). After the epochs, the best compute-to-data model is
+registered as the subnet's community model with its whole lineage and a licence of it is sold
+(:mod:`noosphere.sim.models`).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from noosphere.sim.agents import (
     pool_accuracy,
     quality_ladder,
 )
+from noosphere.sim.dao import SIM_DEPLOY, DaoVote, fund_subnet_by_vote
 from noosphere.sim.data import C2D_TAG, MAX_JOBS, ComputeToData, DataStory
 from noosphere.sim.models import ModelStory, run_model_story
 
@@ -100,6 +103,7 @@ class SimResult:
     data: DataStory | None = None
     c2d_quality: dict[str, float] = field(default_factory=dict)  # buyer -> its model's quality
     models: ModelStory | None = None  # the best model's lineage and royalties (after the epochs)
+    dao: DaoVote | None = None  # the proposal that funded the subnet
 
 
 def validator_roles(m: int) -> list[str]:
@@ -171,7 +175,7 @@ def c2d_buyers(roster: list[SimMiner], epochs: int, top: int) -> list[tuple[int,
 def simulate(config: SimConfig, progress: Progress | None = None) -> SimResult:
     """Run the subnet for ``config.epochs`` epochs and return what happened."""
     started = time.monotonic()
-    with throwaway_protocol() as protocol, tempfile.TemporaryDirectory() as work:
+    with throwaway_protocol(SIM_DEPLOY) as protocol, tempfile.TemporaryDirectory() as work:
         result = _run(protocol, Path(work), config, progress or (lambda *_: None))
     result.seconds = time.monotonic() - started
     return result
@@ -223,8 +227,8 @@ def _run_with(protocol: Protocol, work: Path, config: SimConfig, progress: Progr
         raise NoosphereError(f"the quality ladder has {len(ladder)} models, not {LADDER_SIZE}")
     netuid = subnets.create_subnet(admin, str(spec.cid()))
     subnets.set_hyperparams(admin, netuid, tempo=TEMPO, immunity_period=0)
-    subnets.set_share(admin, netuid, 10_000)
-    chain.transact(admin, subnets.epochs.functions.set_windows(5, 200))
+    progress(0, config.epochs, [f"the DAO votes to fund subnet {netuid}"])
+    dao_vote = fund_subnet_by_vote(protocol, admin, netuid)
     held_out = held_out_pool(spec, dataset)
 
     def install(buyer: SimMiner) -> None:
@@ -326,7 +330,7 @@ def _run_with(protocol: Protocol, work: Path, config: SimConfig, progress: Progr
     c2d_quality = {b.name: level.quality for _, b in buyers if (level := b.models[top])}
     result = SimResult(config, participants, first, outcomes, quality,
                        [(level.name, level.quality) for level in ladder], copied, served=served,
-                       data=market.story, c2d_quality=c2d_quality)  # fmt: skip
+                       data=market.story, c2d_quality=c2d_quality, dao=dao_vote)  # fmt: skip
     progress(len(outcomes), config.epochs, [*notes, "registering the best model's lineage"])
     result.models = run_model_story(protocol, work / "models", result, admin=admin,
                                     netuid=netuid, coldkeys=cold_of, provider=market.provider,
