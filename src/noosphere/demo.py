@@ -188,6 +188,26 @@ def main() -> None:
         if not (home / "bob-receipt.json").exists():
             raise SystemExit("the compute-to-data receipt was not saved")
 
+        _section("7. Models: ownership, licences and royalties through the lineage")
+        console.print(
+            "alice registers a baseline model trained on her own data, with a public test split\n"
+            "and a fine-tune licence for sale. bob buys that licence and registers his\n"
+            "compute-to-data model as its child: provenance = alice's dataset, bob's order, the\n"
+            "provider's signed receipt, the parent. carol buys an inference licence; the revenue\n"
+            "reaches bob, alice (dataset share and parent royalty) and the DAO's treasury (fee).\n"
+            "Then anyone audits the lineage from the chain, and a tampered artifact is caught."
+        )
+        _model_story(demo, home, cancer, order_id)
+
+        _section("8. The DAO: token holders govern the protocol")
+        console.print(
+            "Deployment handed every admin role, NOOS's ownership and a treasury to the DAO's\n"
+            "timelock. carol, a large holder, delegates to herself and proposes to fund a new\n"
+            "subnet's emission share and to raise the data market fee; carol and bob vote, the\n"
+            "proposal is queued in the timelock and executed once its delay has passed."
+        )
+        _dao_story(demo, home)
+
         _section("Summary")
         table = Table(show_header=False)
         for row in _chain_summary(home):
@@ -196,12 +216,144 @@ def main() -> None:
         table.add_row("gateway round trip", "verified block by block, identical bytes")
         table.add_row("subnet simulation", f"{sim_out}/report.json and plots")
         table.add_row("compute-to-data", "model bob-model.onnx, receipt bob-receipt.json")
+        table.add_row(
+            "model lineage", "model 2 (bob) ← dataset 1 + receipt, parent model 1 (alice)"
+        )
+        table.add_row("audit", "passed, then failed on the tampered artifact as it should")
+        table.add_row("DAO", "proposal executed: subnet 1 funded, data market fee 2.5 %")
         table.add_row("time", f"{time.monotonic() - started:.0f} s")
         console.print(table)
     finally:
         with contextlib.suppress(SystemExit):
             demo.noos("devnet", "stop", quiet=True)
     console.print(f"\nDemo data kept in {home}; `NOOS_HOME={home} noos devnet start` resumes it.")
+
+
+def _noos_fails(demo: Demo, *args: str) -> str:
+    """Run ``noos ARGS`` that must fail; return its error output (the demo fails if it passes)."""
+    console.print(f"[bold cyan]$ noos {' '.join(args)}[/]   [dim](expected to fail)[/]")
+    result = subprocess.run([sys.executable, "-m", "noosphere.cli", *args], env=demo.env,
+                            capture_output=True, text=True, timeout=300)  # fmt: skip
+    sys.stdout.write(result.stdout + result.stderr)
+    if result.returncode == 0:
+        raise SystemExit(f"demo step should have failed: noos {' '.join(args)}")
+    return result.stdout + result.stderr
+
+
+def _model_story(demo: Demo, home: Path, cancer: Path, order_id: str) -> None:
+    """Section 7: two generations of models, a sale, royalties, the audit and a tampering."""
+    import numpy as np
+
+    from noosphere.ml.inference import Predictor
+    from noosphere.ml.recipes import to_onnx, train
+    from noosphere.wallet import Wallet
+
+    table = np.loadtxt(cancer, delimiter=",", skiprows=1)
+    X, y = table[:, :-1].astype(np.float32), table[:, -1].astype(np.int64)
+    base = to_onnx(train("logreg", X[:300], y[:300], seed=0), X.shape[1])
+    (home / "alice-base.onnx").write_bytes(base)
+    header = cancer.read_text().splitlines()[0]
+    test_rows = cancer.read_text().splitlines()[470:]
+    (home / "alice-test.csv").write_text("\n".join([header, *test_rows]) + "\n")
+    accuracy = float(np.mean(Predictor(base).predict_proba(X[469:]).argmax(axis=1) == y[469:]))
+    demo.noos("model", "register", "--artifact", str(home / "alice-base.onnx"),
+              "--name", "Breast cancer baseline", "--description", "logreg on 300 rows",
+              "--classes", "2",
+              "--test-split", str(home / "alice-test.csv"), "--label", "label",
+              "--test-metric", "accuracy", "--test-value", repr(accuracy),
+              "--royalty", "1000", "--terms", "fine-tune=2:30",
+              "--from", "alice", "--yes")  # fmt: skip
+    demo.noos("model", "buy", "1", "--kind", "fine-tune", "--from", "bob", "--yes")
+    alice = Wallet.load("alice", home).coldkey_address
+    bob = Wallet.load("bob", home).coldkey_address
+    demo.noos("model", "register", "--artifact", str(home / "bob-model.onnx"),
+              "--name", "Breast cancer logreg (compute-to-data)", "--classes", "2",
+              "--description", "trained in place on alice's data, fine-tuned from model 1",
+              "--dataset", f"1:{order_id}@{home / 'bob-receipt.json'}", "--parent", "1",
+              "--recipe", "logreg", "--split", f"{bob}=7000", "--split", f"{alice}=3000",
+              "--terms", "inference=4:30", "--from", "bob", "--yes")  # fmt: skip
+    demo.noos("model", "lineage", "2")
+    demo.noos("wallet", "create", "carol")
+    demo.noos("devnet", "fund", "carol", "--noos", "50000", "--eth", "5")
+    demo.noos("model", "buy", "2", "--kind", "inference", "--from", "carol", "--yes")
+    demo.noos("model", "earnings", "--from", "alice")
+    demo.noos("model", "withdraw", "--from", "bob")
+    demo.noos("model", "withdraw", "--from", "alice")
+    demo.noos("audit", "model", "2")
+    _corrupt_artifact(home)
+    failed = _noos_fails(demo, "audit", "model", "2")
+    if "artifact" not in failed:
+        raise SystemExit("the audit did not name the tampered artifact")
+
+
+def _corrupt_artifact(home: Path) -> None:
+    """Flip one byte of the stored artifact of model 2, as a bad disk or a forger would."""
+    from noosphere.chain.protocol import open_protocol
+    from noosphere.config import load_config
+    from noosphere.storage import Store
+    from noosphere.storage.cid import parse_cid
+
+    config = load_config(home=home)
+    cid = open_protocol(config).models.model(2).artifact_cid
+    path = Store.from_config(config).blockstore.path_for(bytes(parse_cid(cid).raw_digest))
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    console.print(f"[yellow]tampered with one byte of model 2's artifact {cid}[/]")
+
+
+def _dao_story(demo: Demo, home: Path) -> None:
+    """Section 8: a proposal through its whole lifecycle on the devnet."""
+    import re
+
+    from noosphere.ml.tasks import builtin_spec
+
+    demo.noos("dao", "params")
+    demo.noos("dao", "treasury")
+    task = home / "task.json"
+    task.write_bytes(builtin_spec("breast_cancer", mode="submission").canonical_bytes())
+    put = demo.noos("store", "put", str(task))
+    task_cid = next(word for word in put.split() if word.startswith("Qm"))
+    created = demo.noos("subnet", "create", task_cid, "--from", "alice", "--yes")
+    netuid = re.search(r"created subnet (\d+)", created)
+    if netuid is None:
+        raise SystemExit("the subnet's number was not printed")
+    demo.noos("dao", "delegate", "--from", "carol")
+    proposed = demo.noos("dao", "propose", "--title", "Fund the new subnet, raise the data fee",
+                         "--description", "Give subnet its emission share and fund the "
+                         "treasury with a 2.5 % data market fee.",
+                         "--action", f"emitter.set_share({netuid.group(1)}, 10000)",
+                         "--action", "licences.set_fee(250)",
+                         "--from", "carol", "--yes")  # fmt: skip
+    found = re.search(r"proposal (0x[0-9a-f]{8,})", proposed)
+    if found is None:
+        raise SystemExit("the proposal id was not printed")
+    pid = found.group(1)
+    demo.noos("devnet", "mine", "2")
+    demo.noos("dao", "vote", pid, "for", "--from", "carol")
+    demo.noos("dao", "vote", pid, "for", "--reason", "more data fees", "--from", "bob")
+    demo.noos("dao", "list")
+    demo.noos("devnet", "mine", "21")
+    demo.noos("dao", "queue", pid, "--from", "carol")
+    demo.noos("devnet", "mine", "1", "--time", "15")
+    demo.noos("dao", "execute", pid, "--from", "carol")
+    demo.noos("dao", "show", pid)
+    _check_dao_effect(home, int(netuid.group(1)))
+
+
+def _check_dao_effect(home: Path, netuid: int) -> None:
+    """The executed proposal changed the chain: the subnet's share and the data market fee."""
+    from noosphere.chain.protocol import open_protocol
+    from noosphere.chain.subnets import Subnets
+    from noosphere.config import load_config
+
+    protocol = open_protocol(load_config(home=home))
+    share = Subnets(protocol.chain, protocol.manifest).share_of(netuid)
+    fee = protocol.data.fee_bps()
+    console.print(f"subnet {netuid} emission share: {share / 100:g} %; data market fee: "
+                  f"{fee / 100:g} %")  # fmt: skip
+    if (share, fee) != (10_000, 250):
+        raise SystemExit("the DAO's proposal did not take effect")
 
 
 def _breast_cancer_csv(path: Path) -> None:

@@ -29,3 +29,8 @@ def test_demo_runs(tmp_path: Path) -> None:
     assert (tmp_path / "demo" / "simulation" / "report.json").exists()
     assert "receipt saved to" in result.stdout and "(verified: signed by" in result.stdout
     assert "can withdraw 4.95 NOOS" in result.stdout  # 5 NOOS less the 1 % protocol fee
+    # models: the lineage audit passes, then names the tampered artifact
+    assert "verdict: PASS" in result.stdout
+    assert "model 2 fails the audit: model 2 → artifact" in result.stdout
+    # the DAO: a proposal lived through its lifecycle and took effect
+    assert "subnet 1 emission share: 100 %; data market fee: 2.5 %" in result.stdout
