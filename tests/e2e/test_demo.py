@@ -24,7 +24,9 @@ def test_demo_runs(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "fetched copy identical to the original: True" in result.stdout
-    assert "245 NOOS, 995 votes" in result.stdout  # 250 received, 5 spent on a data licence
+    # bob: 250 received, 5 spent on a data licence, 2 on a fine-tune licence, 2.4948 of royalties
+    # earned back; his votes add alice's delegated 743.4452
+    assert "245.4948 NOOS, 988.94 votes" in result.stdout
     assert "Who earned what" in result.stdout
     assert (tmp_path / "demo" / "simulation" / "report.json").exists()
     assert "receipt saved to" in result.stdout and "(verified: signed by" in result.stdout

@@ -292,9 +292,9 @@ def publish(
         _app.console.print(f"metadata {published.prepared.metadata_cid} names the provider's "
                            f"receipt-signing key {published.signer}")  # fmt: skip
     else:
-        _app.err_console.print("[yellow]the provider could not be asked for its signing key: "
-                               "its compute receipts will not verify in `noos audit model` "
-                               "unless you publish metadata naming it[/]")  # fmt: skip
+        _app.console.print("[yellow]the provider could not be asked for its signing key: "
+                           "its compute receipts will not verify in `noos audit model` "
+                           "unless you publish metadata naming it[/]")  # fmt: skip
     if published.error is not None:
         raise KeyNotRegisteredError(
             f"dataset {published.data_id} is published, but its key was not registered with "

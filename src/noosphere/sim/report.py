@@ -253,8 +253,8 @@ def checks(report: dict[str, Any]) -> dict[str, Any]:
     if dao is not None:
         out["dao_funded_subnet"] = {
             "description": "the subnet's emission share came from an executed DAO proposal",
-            "proposal": dao["proposal_id"][:10], "votes_for": dao["votes_for"],
-            "quorum": dao["quorum"],
+            "proposal": dao["proposal_id"][:10], "votes_for": dao["votes_for"] / 10**18,
+            "quorum": dao["quorum"] / 10**18,
             "passed": dao["votes_for"] >= dao["quorum"] and dao["executed_block"] > 0}  # fmt: skip
     out["passed"] = all(v["passed"] for v in out.values() if "passed" in v)
     return out
