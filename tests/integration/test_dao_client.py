@@ -269,9 +269,10 @@ def test_ethics_delist_a_dataset_through_the_dao(world: World) -> None:
     w = world
     market = DataMarket(w.chain, w.manifest)
     data_id = market.publish(w.bob, METADATA, CONTENT, "https://provider.example", 5 * NOOS)
-    with pytest.raises(NotDataOwnerError, match="noos dao propose") as info:
-        market.check_admin(dev_account(0).address)
-    assert "datanft.delist" in str(info.value)
+    action = f'datanft.delist({data_id}, "{REASON}")'
+    with pytest.raises(NotDataOwnerError, match="governed by the DAO") as info:
+        market.check_admin(dev_account(0).address, action)
+    assert f"noos dao propose --title '…' --action '{action}'" in str(info.value)
     pid = w.passed("delist", f'datanft.delist({data_id}, "{REASON}")')
     w.dao.queue(w.alice, w.dao.proposal(pid))
     w.wait(11)

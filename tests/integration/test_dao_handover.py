@@ -101,3 +101,17 @@ def test_deployment_without_hand_over_keeps_the_deployer_admin(
     _, manifest = deployed_home
     licences = _functions(chain, manifest, "licences")
     assert licences.hasRole(ADMIN_ROLE, dev_account(0).address).call()
+
+
+def test_the_model_market_refusal_names_the_proposal_to_make(
+    chain: Chain, handed_over: Manifest
+) -> None:
+    from noosphere.chain.models import ModelMarket
+    from noosphere.errors import NotModelOwnerError
+
+    market = ModelMarket(chain, handed_over)
+    with pytest.raises(NotModelOwnerError, match="the model market is governed by the DAO") as e:
+        market.check_admin(dev_account(0).address, 'modelnft.delist(1, "bafy")')
+    assert "--action 'modelnft.delist(1, \"bafy\")'" in str(e.value)
+    with pytest.raises(NotModelOwnerError, match=r"--action 'modelnft\.FUNCTION\(ARGS\)'"):
+        market.check_admin(dev_account(0).address)

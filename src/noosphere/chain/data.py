@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from eth_account.signers.local import LocalAccount
 from web3.logs import DISCARD
 
+from noosphere.chain.admin import check_admin
 from noosphere.chain.client import Chain, Receipt
 from noosphere.chain.data_terms import (
     DEFAULT_VALIDITY as DEFAULT_VALIDITY,
@@ -153,6 +154,7 @@ class DataMarket:
 
     def __init__(self, chain: Chain, manifest: Manifest) -> None:
         self.chain = chain
+        self.manifest = manifest
         self.token = NoosToken(chain, manifest.address("noos"))
         self.nft = chain.contract("datanft", manifest.address("datanft"))
         self.licences = chain.contract("licences", manifest.address("licences"))
@@ -551,31 +553,21 @@ class DataMarket:
         return self._send(account, fn, data_id)
 
     # --- admin (later the DAO) -----------------------------------------------------------------
-    def check_admin(self, account: str) -> None:
-        """Refuse unless ``account`` is the data market's admin (both contracts)."""
-        self._check_admin(self.nft, account)
-        self._check_admin(self.licences, account)
+    def check_admin(self, account: str, action: str | None = None) -> None:
+        """Refuse unless ``account`` is the data market's admin (both contracts); ``action``
+        is the DAO action to suggest when the DAO governs the market."""
+        for contract in (self.nft, self.licences):
+            self._check_admin(contract, account, action)
 
-    def _check_admin(self, contract: Any, account: str) -> None:
-        role = self._view(contract.functions.DEFAULT_ADMIN_ROLE())
-        if self._view(contract.functions.hasRole(role, account)):
-            return
-        # After the hand-over the timelock (a contract) owns NOOS and administers the market.
-        timelock = self._view(self.token.contract.functions.owner())
-        if self.chain.code(timelock) and self._view(contract.functions.hasRole(role, timelock)):
-            raise NotDataOwnerError(
-                f"the data market is governed by the DAO (timelock {timelock}), not {account}",
-                hint="propose it through the DAO, e.g. noos dao propose --title 'Delist 3' "
-                "--action 'datanft.delist(3, \"bafy…\")'",
-            )
-        raise NotDataOwnerError(f"{account} is not the data market's admin",
-                                hint="the deployer, later the DAO's timelock")  # fmt: skip
+    def _check_admin(self, contract: Any, account: str, action: str | None = None) -> None:
+        check_admin(self.chain, self.manifest, contract, account, what="the data market",
+                    error=NotDataOwnerError, action=action)  # fmt: skip
 
     def delist(self, admin: LocalAccount, data_id: int, reason_cid: str) -> Receipt:
         """Delist a dataset with the CID of the reason (admin): no sales, orders end."""
         reason = check_cid_text(reason_cid, "reason CID")
         dataset = self.dataset(check_data_id(data_id))
-        self._check_admin(self.nft, admin.address)
+        self._check_admin(self.nft, admin.address, f'datanft.delist({data_id}, "{reason}")')
         if dataset.delisted:
             raise InputError(f"dataset {data_id} is already delisted ({dataset.delist_reason})")
         return self._send(admin, self.nft.functions.delist(data_id, reason), data_id)
@@ -583,7 +575,7 @@ class DataMarket:
     def relist(self, admin: LocalAccount, data_id: int) -> Receipt:
         """Relist a delisted dataset (admin)."""
         dataset = self.dataset(check_data_id(data_id))
-        self._check_admin(self.nft, admin.address)
+        self._check_admin(self.nft, admin.address, f"datanft.relist({data_id})")
         if not dataset.delisted:
             raise InputError(f"dataset {data_id} is not delisted")
         return self._send(admin, self.nft.functions.relist(data_id), data_id)
@@ -591,13 +583,14 @@ class DataMarket:
     def set_fee(self, admin: LocalAccount, bps: int) -> Receipt:
         """Set the protocol fee of later sales, at most 10 % (admin)."""
         check_fee(bps)
-        self._check_admin(self.licences, admin.address)
+        self._check_admin(self.licences, admin.address, f"licences.set_fee({bps})")
         return self._send(admin, self.licences.functions.set_fee(bps))
 
     def set_payment_token(self, admin: LocalAccount, token: str, allowed: bool) -> Receipt:
         """Allow or disallow an ERC-20 as a payment token (admin)."""
         address = checked_address(token, "payment token")
-        self._check_admin(self.nft, admin.address)
+        action = f"datanft.set_payment_token({address}, {str(allowed).lower()})"
+        self._check_admin(self.nft, admin.address, action)
         return self._send(admin, self.nft.functions.set_payment_token(address, allowed))
 
 

@@ -263,11 +263,6 @@ class ModelReader:
         """Who receives the protocol fees."""
         return str(self._view(self.licences.functions.treasury()))
 
-    def is_admin(self, account: str) -> bool:
-        """True when ``account`` holds ModelNFT's admin role."""
-        role = self._view(self.nft.functions.DEFAULT_ADMIN_ROLE())
-        return bool(self._view(self.nft.functions.hasRole(role, checked_address(account))))
-
     def payment_token_allowed(self, token: str) -> bool:
         """True when ModelNFT allows ``token`` as a payment token."""
         fn = self.nft.functions.payment_token_allowed(checked_address(token, "payment token"))

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from eth_account.signers.local import LocalAccount
 
+from noosphere.chain.admin import check_admin
 from noosphere.chain.client import Receipt
 from noosphere.chain.data_terms import MAX_UINT, ZERO_ADDRESS, check_cid_text
 from noosphere.chain.model_checks import (
@@ -355,17 +356,17 @@ class ModelMarket(ModelReader):
         return amount
 
     # --- admin (later the DAO) -----------------------------------------------------------------
-    def check_admin(self, account: str) -> None:
-        """Refuse unless ``account`` is the model market's admin."""
-        if not self.is_admin(account):
-            raise NotModelOwnerError(f"{account} is not the model market's admin",
-                                     hint="the deployer, later the DAO's timelock")  # fmt: skip
+    def check_admin(self, account: str, action: str | None = None) -> None:
+        """Refuse unless ``account`` is the model market's admin; ``action`` is the DAO action
+        to suggest when the DAO governs the market."""
+        check_admin(self.chain, self.manifest, self.nft, account, what="the model market",
+                    error=NotModelOwnerError, action=action)  # fmt: skip
 
     def delist(self, admin: LocalAccount, model_id: int, reason_cid: str) -> Receipt:
         """Delist a model with the CID of the reason (admin): no sales, not a parent."""
         reason = check_cid_text(reason_cid, "reason CID")
         record = self.model(model_id)
-        self.check_admin(admin.address)
+        self.check_admin(admin.address, f'modelnft.delist({model_id}, "{reason}")')
         if record.delisted:
             raise InputError(f"model {model_id} is already delisted")
         return self._send(admin, self.nft.functions.delist(model_id, reason), model_id)
@@ -373,7 +374,7 @@ class ModelMarket(ModelReader):
     def relist(self, admin: LocalAccount, model_id: int) -> Receipt:
         """Relist a delisted model (admin)."""
         record = self.model(model_id)
-        self.check_admin(admin.address)
+        self.check_admin(admin.address, f"modelnft.relist({model_id})")
         if not record.delisted:
             raise InputError(f"model {model_id} is not delisted")
         return self._send(admin, self.nft.functions.relist(model_id), model_id)

@@ -604,21 +604,14 @@ def delist(
 ) -> None:
     """Delist a dataset (market admin): no sales, no orders, started orders stop being valid."""
     from noosphere.chain.data import check_cid_text
-    from noosphere.errors import InputError, NotDataOwnerError
+    from noosphere.errors import InputError
 
     number = _data_id(data_id)
     check_cid_text(reason_cid, "reason CID")
     wallet = open_wallet(wallet_name)
     _, market = _open()
     ds = market.dataset(number)
-    try:
-        market.check_admin(wallet.coldkey_address)
-    except NotDataOwnerError as error:
-        if "DAO" not in error.message:
-            raise
-        action = f'datanft.delist({number}, "{reason_cid}")'
-        hint = f"propose it: noos dao propose --title 'Delist dataset {number}' --action '{action}'"
-        raise NotDataOwnerError(error.message, hint=hint) from None
+    market.check_admin(wallet.coldkey_address, f'datanft.delist({number}, "{reason_cid}")')
     if ds.delisted:
         raise InputError(f"dataset {number} is already delisted ({ds.delist_reason})")
     receipt = market.delist(_coldkey(wallet), number, reason_cid)
@@ -631,20 +624,13 @@ def relist(
     wallet_name: str | None = _from_option(),
 ) -> None:
     """Relist a delisted dataset (market admin)."""
-    from noosphere.errors import InputError, NotDataOwnerError
+    from noosphere.errors import InputError
 
     number = _data_id(data_id)
     wallet = open_wallet(wallet_name)
     _, market = _open()
     ds = market.dataset(number)
-    try:
-        market.check_admin(wallet.coldkey_address)
-    except NotDataOwnerError as error:
-        if "DAO" not in error.message:
-            raise
-        raise NotDataOwnerError(error.message, hint=f"propose it: noos dao propose --title "
-                                f"'Relist dataset {number}' --action 'datanft.relist({number})'"
-                                ) from None  # fmt: skip
+    market.check_admin(wallet.coldkey_address, f"datanft.relist({number})")
     if not ds.delisted:
         raise InputError(f"dataset {number} is not delisted")
     receipt = market.relist(_coldkey(wallet), number)

@@ -423,7 +423,7 @@ def delist(
     _, market = _open()
     if market.model(number).delisted:
         raise InputError(f"model {number} is already delisted")
-    market.check_admin(wallet.coldkey_address)
+    market.check_admin(wallet.coldkey_address, f'modelnft.delist({number}, "{reason_cid}")')
     receipt = market.delist(_coldkey(wallet), number, reason_cid)
     _say(f"model {number} is delisted (reason {reason_cid}, tx {receipt.tx_hash})")
 
@@ -441,6 +441,6 @@ def relist(
     _, market = _open()
     if not market.model(number).delisted:
         raise InputError(f"model {number} is not delisted")
-    market.check_admin(wallet.coldkey_address)
+    market.check_admin(wallet.coldkey_address, f"modelnft.relist({number})")
     receipt = market.relist(_coldkey(wallet), number)
     _say(f"model {number} is listed again (tx {receipt.tx_hash})")
