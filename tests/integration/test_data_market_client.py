@@ -236,7 +236,7 @@ def test_a_price_above_max_price_is_refused(market: Market) -> None:
                   PriceAboveMaxError, "above your maximum of 4.999999999999999999")  # fmt: skip
     _nothing_sent(m, lambda: m.data.buy_and_order(m.buyer, data_id, max_price=NOOS),
                   PriceAboveMaxError, "costs 5 per licence")  # fmt: skip
-    m.data._approve(m.buyer, m.protocol.token.address, PRICE)
+    m.data.approve_payment(m.buyer, m.protocol.token.address, PRICE)
     with pytest.raises(PriceAboveMaxError):  # the owner raised the price in front of the buyer
         m.data._send(m.buyer, m.data.licences.functions.buy(data_id, 1, NOOS), data_id)
     m.data.buy(m.buyer, data_id, max_price=PRICE)

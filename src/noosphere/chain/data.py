@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from eth_account.signers.local import LocalAccount
-from web3.logs import DISCARD
 
 from noosphere.chain.admin import check_admin
 from noosphere.chain.client import Chain, Receipt
@@ -85,6 +84,7 @@ from noosphere.chain.data_terms import (
     uses_names as uses_names,
 )
 from noosphere.chain.manifest import Manifest
+from noosphere.chain.market import LicenceMarket
 from noosphere.chain.token import NoosToken, checked_address, format_amount
 from noosphere.errors import (
     DataMarketError,
@@ -149,7 +149,7 @@ class Order:
     tx_hash: str | None = None
 
 
-class DataMarket:
+class DataMarket(LicenceMarket):
     """The Data NFT and licences contracts of one deployment."""
 
     def __init__(self, chain: Chain, manifest: Manifest) -> None:
@@ -160,16 +160,6 @@ class DataMarket:
         self.licences = chain.contract("licences", manifest.address("licences"))
 
     # --- helpers -------------------------------------------------------------------------------
-    def _view(self, fn: Any, block: int | str = "latest") -> Any:
-        return self.chain.call(fn, block=block)
-
-    def _erc20(self, token: str) -> Any:
-        return self.chain.contract("noos", token)  # its ABI is a superset of ERC-20
-
-    def resolve_token(self, token: str | None) -> str:
-        """The checksummed payment token: ``token``, or NOOS when None."""
-        return self.token.address if token is None else checked_address(token, "payment token")
-
     def _send(self, account: LocalAccount, fn: Any, data_id: int | None = None) -> Receipt:
         """Transact, turning the contracts' refusals into specific errors."""
         try:
@@ -214,24 +204,6 @@ class DataMarket:
             status="deprecated",
             hint="a deprecated dataset can be neither bought nor ordered",
         )
-
-    def _approve(self, owner: LocalAccount, token: str, amount: int) -> None:
-        erc20 = self._erc20(token)
-        spender = self.licences.address
-        if self._view(erc20.functions.allowance(owner.address, spender)) < amount:
-            self.chain.transact(owner, erc20.functions.approve(spender, MAX_UINT))
-
-    def _check_funds(self, account: str, token: str, amount: int, what: str) -> None:
-        have = int(self._view(self._erc20(token).functions.balanceOf(account)))
-        if have < amount:
-            unit = " NOOS" if token == self.token.address else f" of token {token}"
-            raise InputError(
-                f"{what} costs {format_amount(amount)}{unit}; {account} has {format_amount(have)}",
-                hint="fund the account first (noos wallet transfer)",
-            )
-
-    def _events(self, contract: Any, name: str, receipt: Receipt) -> list[Any]:
-        return list(getattr(contract.events, name)().process_receipt(receipt.raw, errors=DISCARD))
 
     # --- publishing ----------------------------------------------------------------------------
     def publish(
@@ -349,7 +321,7 @@ class DataMarket:
                 hint="its owner must pick an allowed payment token (noos data update --token)",
             )
         what = f"{amount} licence{'s' if amount != 1 else ''} of dataset {data_id}"
-        self._check_funds(buyer, dataset.payment_token, dataset.price * amount, what)
+        self.check_funds(buyer, dataset.payment_token, dataset.price * amount, what)
         return dataset, limit
 
     def buy(
@@ -358,7 +330,7 @@ class DataMarket:
         """Buy ``amount`` licences (ERC-1155) of ``data_id``; ``max_price`` is per licence
         (default: today's price). Approves the payment token when the allowance is short."""
         dataset, limit = self.check_sale(buyer.address, data_id, amount, max_price)
-        self._approve(buyer, dataset.payment_token, dataset.price * amount)
+        self.approve_payment(buyer, dataset.payment_token, dataset.price * amount)
         return self._send(buyer, self.licences.functions.buy(data_id, amount, limit), data_id)
 
     def start_order(
@@ -390,7 +362,7 @@ class DataMarket:
         target = self._consumer(buyer, consumer)
         _check_service(service)
         dataset, limit = self.check_sale(buyer.address, data_id, 1, max_price)
-        self._approve(buyer, dataset.payment_token, dataset.price)
+        self.approve_payment(buyer, dataset.payment_token, dataset.price)
         fn = self.licences.functions.buy_and_order(data_id, target, service, limit)
         return self._order_of(self._send(buyer, fn, data_id))
 
@@ -439,22 +411,10 @@ class DataMarket:
         return int(self._view(fn))
 
     # --- payments ------------------------------------------------------------------------------
-    def pending(self, account: str, token: str | None = None) -> int:
-        """What ``account`` can withdraw in ``token`` (default NOOS)."""
-        fn = self.licences.functions.pending(checked_address(account), self.resolve_token(token))
-        return int(self._view(fn))
-
     def withdraw(self, account: LocalAccount, token: str | None = None) -> int:
         """Send ``account`` its credit in ``token`` (default NOOS); returns the amount."""
-        address = self.resolve_token(token)
-        amount = self.pending(account.address, address)
-        if amount == 0:
-            raise InputError(
-                f"{account.address} has nothing to withdraw in token {address}",
-                hint="sales of your datasets are credited here (noos data earnings)",
-            )
-        self._send(account, self.licences.functions.withdraw(address))
-        return amount
+        hint = "sales of your datasets are credited here (noos data earnings)"
+        return self._withdraw(account, token, InputError, hint)
 
     def fees(self, token: str | None = None) -> int:
         """Protocol fees accrued in ``token`` and not yet sent to the treasury."""

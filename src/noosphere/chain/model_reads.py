@@ -10,11 +10,11 @@ from functools import cached_property
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
-from web3.logs import DISCARD
 
 from noosphere.chain.client import Chain, Receipt
 from noosphere.chain.data import DataMarket
 from noosphere.chain.manifest import Manifest
+from noosphere.chain.market import LicenceMarket
 from noosphere.chain.model_checks import check_model_id
 from noosphere.chain.model_types import (
     LicencePurchase,
@@ -78,7 +78,7 @@ _REFUSALS: tuple[tuple[str, type[ModelMarketError] | type[SplitError], str], ...
 )  # fmt: skip
 
 
-class ModelReader:
+class ModelReader(LicenceMarket):
     """What the ModelNFT and ModelLicences contracts of one deployment hold (reading only;
     :class:`noosphere.chain.models.ModelMarket` adds the transactions)."""
 
@@ -99,22 +99,12 @@ class ModelReader:
         return DataMarket(self.chain, self.manifest)
 
     # --- helpers -------------------------------------------------------------------------------
-    def _view(self, fn: Any, block: int | str = "latest") -> Any:
-        return self.chain.call(fn, block=block)
-
-    def resolve_token(self, token: str | None) -> str:
-        """The checksummed payment token: ``token``, or NOOS when None."""
-        return self.token.address if token is None else checked_address(token, "payment token")
-
     def _send(self, account: LocalAccount, fn: Any, model_id: int | None = None) -> Receipt:
         """Transact, turning the contracts' refusals into specific errors."""
         try:
             return self.chain.transact(account, fn)
         except TransactionRevertedError as error:
             raise refusal(error, model_id) from None
-
-    def _events(self, contract: Any, name: str, receipt: Receipt) -> list[Any]:
-        return list(getattr(contract.events, name)().process_receipt(receipt.raw, errors=DISCARD))
 
     def _logs(self, contract: Any, name: str, **filters: Any) -> list[Any]:
         event = getattr(contract.events, name)()
@@ -244,11 +234,6 @@ class ModelReader:
         return node(check_model_id(model_id), frozenset())
 
     # --- revenue -------------------------------------------------------------------------------
-    def pending(self, account: str, token: str | None = None) -> int:
-        """What ``account`` can withdraw in ``token`` (default NOOS)."""
-        fn = self.licences.functions.pending(checked_address(account), self.resolve_token(token))
-        return int(self._view(fn))
-
     def model_balance(self, model_id: int, token: str | None = None) -> int:
         """The model's revenue in ``token`` not yet distributed."""
         fn = self.licences.functions.model_balance(check_model_id(model_id),

@@ -22,7 +22,7 @@ from eth_account.signers.local import LocalAccount
 
 from noosphere.chain.admin import check_admin
 from noosphere.chain.client import Receipt
-from noosphere.chain.data_terms import MAX_UINT, ZERO_ADDRESS, check_cid_text
+from noosphere.chain.data_terms import ZERO_ADDRESS, check_cid_text
 from noosphere.chain.model_checks import (
     check_model_id,
     check_provenance_shape,
@@ -269,7 +269,7 @@ class ModelMarket(ModelReader):
         if not self.payment_token_allowed(terms.payment_token):
             raise ModelMarketError(f"model {model_id} is priced in {terms.payment_token}, a "
                                    "token the market no longer allows")  # fmt: skip
-        self.data._check_funds(buyer, terms.payment_token, terms.price,
+        self.check_funds(buyer, terms.payment_token, terms.price,
                                f"the {kind_name(number)} licence of model {model_id}")  # fmt: skip
         return terms, limit
 
@@ -278,10 +278,7 @@ class ModelMarket(ModelReader):
     ) -> LicencePurchase:
         """Buy (or extend) a licence; approves the payment token when the allowance is short."""
         terms, limit = self.check_sale(buyer.address, model_id, kind, max_price)
-        erc20 = self.chain.contract("noos", terms.payment_token)
-        spender = self.licences.address
-        if self._view(erc20.functions.allowance(buyer.address, spender)) < terms.price:
-            self.chain.transact(buyer, erc20.functions.approve(spender, MAX_UINT))
+        self.approve_payment(buyer, terms.payment_token, terms.price)
         fn = self.licences.functions.buy(model_id, terms.kind, limit)
         receipt = self._send(buyer, fn, model_id)
         for log in self._events(self.licences, "LicenceBought", receipt):
@@ -345,15 +342,9 @@ class ModelMarket(ModelReader):
     def withdraw(self, account: LocalAccount, token: str | None = None) -> int:
         """Send ``account`` its credit in ``token`` (default NOOS); returns the amount.
         :class:`NothingToWithdrawError` when there is none (e.g. withdrawn already)."""
-        address = self.resolve_token(token)
-        amount = self.pending(account.address, address)
-        if amount == 0:
-            raise NothingToWithdrawError(
-                f"{account.address} has nothing to withdraw in token {address}",
-                hint="already withdrawn? undistributed revenue shows in `noos model earnings`",
-            )
-        self._send(account, self.licences.functions.withdraw(address))
-        return amount
+        return self._withdraw(account, token, NothingToWithdrawError,
+                              "already withdrawn? undistributed revenue shows in "
+                              "`noos model earnings`")  # fmt: skip
 
     # --- admin (later the DAO) -----------------------------------------------------------------
     def check_admin(self, account: str, action: str | None = None) -> None:
