@@ -196,27 +196,30 @@ def build_metadata(
 
 def load_metadata(data: bytes) -> Metadata:
     """Parse and validate untrusted metadata bytes (see the module notes)."""
+    return _from_dict(read_strict_json(data, MAX_METADATA_BYTES))
+
+
+def read_strict_json(data: bytes, max_bytes: int, what: str = "metadata") -> Any:
+    """Decode untrusted JSON bytes strictly: bounded size and nesting, UTF-8, no duplicate keys,
+    no NaN or Infinity; each refusal is a :class:`MetadataError` starting with ``what``."""
     if not isinstance(data, bytes | bytearray | memoryview):
-        raise MetadataError(f"metadata: expected bytes, not {type(data).__name__}")
+        raise MetadataError(f"{what}: expected bytes, not {type(data).__name__}")
     data = bytes(data)
-    if len(data) > MAX_METADATA_BYTES:
-        raise MetadataError(
-            f"metadata: {len(data):_} bytes, more than the {MAX_METADATA_BYTES:_} allowed"
-        )
+    if len(data) > max_bytes:
+        raise MetadataError(f"{what}: {len(data):_} bytes, more than the {max_bytes:_} allowed")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise MetadataError(f"metadata: not UTF-8 ({exc.reason} at byte {exc.start})") from None
+        raise MetadataError(f"{what}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
     _check_depth(text)
     try:
-        raw = json.loads(text, parse_constant=_no_constant, object_pairs_hook=_no_duplicates)
+        return json.loads(text, parse_constant=_no_constant, object_pairs_hook=_no_duplicates)
     except MetadataError:
         raise
     except RecursionError:
-        raise MetadataError("metadata: JSON nested too deeply") from None
+        raise MetadataError(f"{what}: JSON nested too deeply") from None
     except ValueError as exc:
-        raise MetadataError(f"metadata: not valid JSON ({exc})") from None
-    return _from_dict(raw)
+        raise MetadataError(f"{what}: not valid JSON ({exc})") from None
 
 
 # --- validation ----------------------------------------------------------------------------------

@@ -134,29 +134,9 @@ class ModelMetadata:
     @classmethod
     def from_json(cls, data: bytes) -> ModelMetadata:
         """Parse and validate untrusted bytes (see the module notes)."""
-        if not isinstance(data, bytes | bytearray | memoryview):
-            raise ModelMetadataError(f"model metadata: expected bytes, not {type(data).__name__}")
-        data = bytes(data)
-        if len(data) > MAX_METADATA_BYTES:
-            raise ModelMetadataError(
-                f"model metadata: {len(data):_} bytes, more than the {MAX_METADATA_BYTES:_} allowed"
-            )
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise ModelMetadataError(f"model metadata: not UTF-8 ({exc.reason})") from None
         with _renamed():
-            _strict._check_depth(text)
-            try:
-                raw = json.loads(text, parse_constant=_strict._no_constant,
-                                 object_pairs_hook=_strict._no_duplicates)  # fmt: skip
-            except MetadataError:
-                raise
-            except RecursionError:
-                raise ModelMetadataError("model metadata: JSON nested too deeply") from None
-            except ValueError as exc:
-                raise ModelMetadataError(f"model metadata: not valid JSON ({exc})") from None
-            return _from_dict(raw)
+            raw = _strict.read_strict_json(data, MAX_METADATA_BYTES)
+        return _from_dict(raw)
 
 
 class _renamed:
