@@ -36,9 +36,12 @@ class Demo:
         self.env.update({"NOOS_HOME": str(home), "NOOS_PASSWORD": PASSWORD,
                          "NOOS_KDF": "light", "COLUMNS": "110"})  # fmt: skip
 
-    def noos(self, *args: str, env: dict[str, str] | None = None, quiet: bool = False) -> str:
-        """Run ``noos ARGS``, echo it, print its output, fail the demo if it fails."""
-        console.print(f"[bold cyan]$ noos {' '.join(args)}[/]")
+    def noos(self, *args: str, env: dict[str, str] | None = None, quiet: bool = False,
+             fails: bool = False) -> str:  # fmt: skip
+        """Run ``noos ARGS``, echo it, print its output; the demo fails if the command fails,
+        or, with ``fails``, if it succeeds (then its error output is returned too)."""
+        note = "   [dim](expected to fail)[/]" if fails else ""
+        console.print(f"[bold cyan]$ noos {' '.join(args)}[/]{note}")
         result = subprocess.run(
             [sys.executable, "-m", "noosphere.cli", *args],
             env={**self.env, **(env or {})},
@@ -46,6 +49,11 @@ class Demo:
             text=True,
             timeout=300,
         )
+        if fails:
+            sys.stdout.write(result.stdout + result.stderr)
+            if result.returncode == 0:
+                raise SystemExit(f"demo step should have failed: noos {' '.join(args)}")
+            return result.stdout + result.stderr
         if result.returncode != 0:
             console.print(result.stdout + result.stderr)
             raise SystemExit(f"demo step failed: noos {' '.join(args)}")
@@ -229,17 +237,6 @@ def main() -> None:
     console.print(f"\nDemo data kept in {home}; `NOOS_HOME={home} noos devnet start` resumes it.")
 
 
-def _noos_fails(demo: Demo, *args: str) -> str:
-    """Run ``noos ARGS`` that must fail; return its error output (the demo fails if it passes)."""
-    console.print(f"[bold cyan]$ noos {' '.join(args)}[/]   [dim](expected to fail)[/]")
-    result = subprocess.run([sys.executable, "-m", "noosphere.cli", *args], env=demo.env,
-                            capture_output=True, text=True, timeout=300)  # fmt: skip
-    sys.stdout.write(result.stdout + result.stderr)
-    if result.returncode == 0:
-        raise SystemExit(f"demo step should have failed: noos {' '.join(args)}")
-    return result.stdout + result.stderr
-
-
 def _model_story(demo: Demo, home: Path, cancer: Path, order_id: str) -> None:
     """Section 7: two generations of models, a sale, royalties, the audit and a tampering."""
     import numpy as np
@@ -281,7 +278,7 @@ def _model_story(demo: Demo, home: Path, cancer: Path, order_id: str) -> None:
     demo.noos("model", "withdraw", "--from", "alice")
     demo.noos("audit", "model", "2")
     _corrupt_artifact(home)
-    failed = _noos_fails(demo, "audit", "model", "2")
+    failed = demo.noos("audit", "model", "2", fails=True)
     if "artifact" not in failed:
         raise SystemExit("the audit did not name the tampered artifact")
 
