@@ -9,6 +9,7 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
+from noosphere.chain.admin import ADMIN_ROLE
 from noosphere.chain.artifacts import artifacts_version, load_artifact
 from noosphere.chain.client import Chain, Receipt
 from noosphere.chain.manifest import DeployedContract, Manifest, code_hash
@@ -191,17 +192,16 @@ def hand_over_to_dao(
     from then on every protocol parameter changes only through a passed proposal.
     """
     timelock = manifest.contracts["timelock"].address
-    admin_role = b"\x00" * 32
     calls: list[Any] = []
     for name in _ROLE_ADMINISTERED:
         functions = chain.contract(name, manifest.contracts[name].address).functions
-        calls.append(functions.grantRole(admin_role, timelock))
+        calls.append(functions.grantRole(ADMIN_ROLE, timelock))
     token = chain.contract("noos", manifest.contracts["noos"].address).functions
     calls.append(token.transfer_ownership(timelock))
     if treasury_amount:
         calls.append(token.transfer(timelock, treasury_amount))
     for name in (*_ROLE_ADMINISTERED, "timelock"):
         functions = chain.contract(name, manifest.contracts[name].address).functions
-        calls.append(functions.renounceRole(admin_role, deployer.address))
+        calls.append(functions.renounceRole(ADMIN_ROLE, deployer.address))
     for fn in calls:
         chain.transact(deployer, fn)

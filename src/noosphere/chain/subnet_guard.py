@@ -10,6 +10,7 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
+from noosphere.chain.admin import ADMIN_ROLE
 from noosphere.chain.client import Chain, Receipt
 from noosphere.chain.token import checked_address
 from noosphere.errors import GuardianError, SubnetPausedError, TransactionRevertedError
@@ -74,9 +75,7 @@ class SettlementGuard:
 
     def is_settlement_admin(self, address: str) -> bool:
         """True when ``address`` holds the settlement's admin role (the DAO's timelock)."""
-        return bool(
-            self._view(self.epochs.functions.hasRole(b"\x00" * 32, checked_address(address)))
-        )
+        return bool(self._view(self.epochs.functions.hasRole(ADMIN_ROLE, checked_address(address))))
 
     def check_can_pause(self, address: str, netuid: int, duration: int) -> PauseState:
         """Raise :class:`GuardianError` unless ``address`` may pause ``netuid`` for ``duration``
